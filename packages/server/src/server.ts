@@ -1,0 +1,201 @@
+import { EventEmitter } from 'node:events';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from '@sockwire/protocol';
+import { WebSocketServer } from 'ws';
+import type { Connection, TransportName } from './connection.js';
+import { normalizePrefix, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
+import { install } from './sockjs/install.js';
+import { routeRequest, routeUpgrade } from './sockjs/router.js';
+import type { SockjsService } from './sockjs/service.js';
+import { Session, type SessionHost } from './sockjs/session.js';
+
+export interface SockwireServerEvents {
+  /** A client opened a session. */
+  connection: [connection: Connection];
+}
+
+export interface InstallOptions {
+  /** Overrides the `prefix` given to `createServer`. */
+  prefix?: string;
+}
+
+/** Counts for monitoring (and for tests that prove nothing leaks). */
+export interface SockjsStats {
+  /** Open connections by transport. */
+  readonly connections: Readonly<Partial<Record<TransportName, number>>>;
+  /** HTTP session ids currently remembered (open sessions plus closed ones still answering with their close frame). */
+  readonly sessionIds: number;
+  /** Timers held by sessions. */
+  readonly timers: number;
+}
+
+/**
+ * A SockJS service: every SockJS transport under one prefix, presenting each client as one `Connection`.
+ * Created by `createServer(options)`; attach it to an HTTP server with `installHandlers`.
+ */
+export class SockwireServer extends EventEmitter<SockwireServerEvents> implements SockjsService, SessionHost {
+  readonly options: ResolvedOptions;
+  readonly webSocketServer: WebSocketServer;
+  private readonly sessions = new Map<string, Session>();
+  private readonly live = new Set<Connection>();
+  private readonly uninstallers: Array<() => void> = [];
+  private prefix: string;
+  private closed = false;
+
+  constructor(options: ServerOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.prefix = this.options.prefix;
+    const protocols = this.options.webSocketProtocols;
+    this.webSocketServer = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.maxMessageSize,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols:
+        typeof protocols === 'function'
+          ? (offered, request) => protocols(offered, request)
+          : (offered) => protocols.find((p) => offered.has(p)) ?? false,
+    });
+  }
+
+  /**
+   * Serve this service from `server` under `prefix`. Other services and the application's own handlers keep
+   * everything outside the prefix. May be called for several servers (e.g. HTTP and HTTPS).
+   */
+  installHandlers(server: HttpServer, options: InstallOptions = {}): this {
+    if (this.closed) throw new Error('Sockwire: this server was closed; create a new one');
+    if (options.prefix !== undefined) this.prefix = normalizePrefix(options.prefix);
+    const prefix = this.prefix;
+    this.uninstallers.push(
+      install(server, {
+        prefix,
+        handleRequest: (request, response, path, query) => this.handleRequest(request, response, path, query),
+        handleUpgrade: (request, socket, head, path) =>
+          routeUpgrade(this, request, socket, head, path, prefix),
+      }),
+    );
+    return this;
+  }
+
+  /** Alias of `installHandlers`. */
+  attach(server: HttpServer, options: InstallOptions = {}): this {
+    return this.installHandlers(server, options);
+  }
+
+  /**
+   * For frameworks that route requests themselves: serve `request` if its path is under the prefix and
+   * return true, or return false and leave it alone.
+   */
+  handle(request: IncomingMessage, response: ServerResponse): boolean {
+    const path = this.pathUnderPrefix(request);
+    if (path === null) return false;
+    request.on('error', () => {});
+    response.on('error', () => {});
+    this.handleRequest(request, response, path.path, new URLSearchParams(path.query));
+    return true;
+  }
+
+  /** The upgrade counterpart of `handle`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = this.pathUnderPrefix(request);
+    if (path === null) return false;
+    socket.on('error', () => {});
+    routeUpgrade(this, request, socket, head, path.path, this.prefix);
+    return true;
+  }
+
+  private pathUnderPrefix(request: IncomingMessage): { path: string; query: string } | null {
+    const url = request.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const { prefix } = this;
+    if (pathname !== prefix && !(pathname.startsWith(prefix) && pathname.charAt(prefix.length) === '/'))
+      return null;
+    return { path: pathname.slice(prefix.length), query: q < 0 ? '' : url.slice(q + 1) };
+  }
+
+  private handleRequest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): void {
+    if (this.closed) {
+      response.writeHead(503, { 'Content-Type': 'text/plain; charset=UTF-8', Connection: 'close' });
+      response.end('Sockwire: server is shutting down\n');
+      return;
+    }
+    routeRequest(this, request, response, path, query);
+  }
+
+  // ---- SockjsService / SessionHost --------------------------------------------------------------
+
+  openSession(sessionId: string, transport: TransportName, request: IncomingMessage): Session {
+    const existing = this.sessions.get(sessionId);
+    if (existing !== undefined) return existing;
+    const session = new Session(this, { transport, request, prefix: this.prefix, sessionId });
+    this.sessions.set(sessionId, session);
+    return session;
+  }
+
+  findSession(sessionId: string): Session | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session {
+    return new Session(this, { transport, request, prefix: this.prefix, sessionId: null, subprotocol });
+  }
+
+  announce(connection: Connection): void {
+    this.live.add(connection);
+    connection.once('close', () => this.live.delete(connection));
+    this.emit('connection', connection);
+  }
+
+  opened(session: Session): void {
+    this.announce(session);
+  }
+
+  removed(session: Session): void {
+    if (session.sessionId !== null && this.sessions.get(session.sessionId) === session) {
+      this.sessions.delete(session.sessionId);
+    }
+  }
+
+  // ---- monitoring and shutdown ------------------------------------------------------------------
+
+  stats(): SockjsStats {
+    const connections: Partial<Record<TransportName, number>> = {};
+    for (const connection of this.live) {
+      connections[connection.transport] = (connections[connection.transport] ?? 0) + 1;
+    }
+    let timers = 0;
+    for (const session of this.sessions.values()) timers += session.pendingTimers;
+    for (const connection of this.live) if (connection instanceof Session) timers += connection.pendingTimers;
+    return { connections, sessionIds: this.sessions.size, timers };
+  }
+
+  /**
+   * Close every connection with 1001 "Server shutting down", forget every session, and uninstall from the HTTP
+   * servers (which stay up: closing them is the application's call).
+   */
+  close(code: number = CloseCode.GOING_AWAY, reason = 'Server shutting down'): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of [...this.live]) {
+      if (connection instanceof Session) connection.shutdown(code, reason);
+      else connection.close(code, reason);
+    }
+    for (const session of [...this.sessions.values()]) session.shutdown(code, reason);
+    this.sessions.clear();
+    for (const uninstall of this.uninstallers.splice(0)) uninstall();
+    this.webSocketServer.close();
+  }
+}
+
+/** Create a SockJS service (sockjs-node's `createServer`). */
+export function createServer(options?: ServerOptions): SockwireServer {
+  return new SockwireServer(options);
+}

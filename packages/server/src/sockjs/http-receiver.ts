@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import type { TransportName } from '../connection.js';
+import type { Receiver, ReceiverEvents } from './receiver.js';
+
+/**
+ * A receiving HTTP request. Polling receivers carry one frame and end; streaming receivers carry frames
+ * until `responseLimit` bytes (framing included, prelude excluded) and end, so that browsers can free what
+ * the response accumulated. If the client goes away before we end the response, the session is told.
+ */
+export class HttpReceiver implements Receiver {
+  readonly transport: TransportName;
+  private readonly response: ServerResponse;
+  private readonly frame: (frame: string) => string;
+  /** Bytes a streaming response may carry; 0 for polling. */
+  private readonly responseLimit: number;
+  private sent = 0;
+  private finished = false;
+
+  constructor(
+    transport: TransportName,
+    response: ServerResponse,
+    frame: (frame: string) => string,
+    responseLimit: number,
+  ) {
+    this.transport = transport;
+    this.response = response;
+    this.frame = frame;
+    this.responseLimit = responseLimit;
+  }
+
+  get bufferedAmount(): number {
+    return this.finished ? 0 : this.response.writableLength;
+  }
+
+  bind(events: ReceiverEvents): void {
+    this.response.on('close', () => {
+      if (!this.finished) {
+        this.finished = true;
+        events.onAbort();
+      }
+    });
+    this.response.on('drain', () => events.onDrain());
+  }
+
+  sendFrame(frame: string): boolean {
+    if (this.finished) return false;
+    const data = this.frame(frame);
+    if (this.responseLimit === 0) {
+      this.finished = true;
+      this.response.end(data);
+      return false;
+    }
+    this.response.write(data);
+    this.sent += Buffer.byteLength(data);
+    if (this.sent >= this.responseLimit) {
+      this.end();
+      return false;
+    }
+    return true;
+  }
+
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.response.end();
+  }
+
+  close(): void {
+    this.end();
+  }
+
+  destroy(): void {
+    this.finished = true;
+    this.response.destroy();
+  }
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ResolvedOptions } from '../options.js';
+
+/* Response headers and request-body reading shared by the SockJS endpoints. */
+
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+/** Responses to GET-able private data must never be cached (the protocol suite checks this exact value). */
+export function noCacheHeaders(headers: OutgoingHttpHeaders): void {
+  headers['Cache-Control'] = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
+}
+
+export function longCacheHeaders(headers: OutgoingHttpHeaders): void {
+  headers['Cache-Control'] = `public, max-age=${ONE_YEAR_SECONDS}`;
+  headers['Expires'] = new Date(Date.now() + ONE_YEAR_SECONDS * 1000).toUTCString();
+}
+
+/**
+ * CORS for the XHR transports. A request with an Origin gets it echoed with credentials allowed (so the
+ * JSESSIONID cookie can flow); one without gets `*`. Only reached once the origin passed the allow-list.
+ */
+export function corsHeaders(request: IncomingMessage, headers: OutgoingHttpHeaders): void {
+  const origin = request.headers.origin;
+  if (origin) {
+    headers['Access-Control-Allow-Origin'] = origin;
+    headers['Access-Control-Allow-Credentials'] = 'true';
+    headers['Vary'] = 'Origin';
+  } else {
+    headers['Access-Control-Allow-Origin'] = '*';
+  }
+  const requested = request.headers['access-control-request-headers'];
+  if (requested) headers['Access-Control-Allow-Headers'] = requested;
+}
+
+const COOKIE_VALUE = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** Set JSESSIONID (echoing a valid one the client sent), or let the application's function do it. */
+export function cookieHeaders(
+  options: ResolvedOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  headers: OutgoingHttpHeaders,
+): void {
+  const { jsessionid } = options;
+  if (jsessionid === false) return;
+  if (typeof jsessionid === 'function') {
+    jsessionid(request, response);
+    return;
+  }
+  const sent = /(?:^|;\s*)JSESSIONID=([^;]*)/.exec(request.headers.cookie ?? '')?.[1];
+  const value = sent !== undefined && COOKIE_VALUE.test(sent) ? sent : 'dummy';
+  headers['Set-Cookie'] = `JSESSIONID=${value}; path=/`;
+}
+
+export function sendText(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  headers['Content-Type'] = 'text/plain; charset=UTF-8';
+  headers['Content-Length'] = Buffer.byteLength(body);
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+/** An empty response (405, 204, 304): no Content-Type, no body. */
+export function sendEmpty(response: ServerResponse, status: number, headers: OutgoingHttpHeaders = {}): void {
+  response.writeHead(status, headers);
+  response.end();
+}
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/**
+ * Read a request body as UTF-8, refusing more than `limit` bytes (checked against Content-Length up front and
+ * against what actually arrives). Rejects if the client goes away before the body is complete.
+ */
+export function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLargeError(`Request body of ${declared} bytes exceeds the limit of ${limit}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(new BodyTooLargeError(`Request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(new Error('Request aborted before its body was complete'));
+    };
+    const cleanup = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onAbort);
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('close', onAbort);
+  });
+}
+
+/** Per-process unique ids for connections (not the client's session id, which stays private). */
+export function newConnectionId(): string {
+  return randomUUID();
+}
+
+/** Headers of every response on a session URL: content type, no caching, CORS, and the JSESSIONID cookie. */
+export function sessionHeaders(
+  options: ResolvedOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  contentType: string,
+): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'Content-Type': contentType };
+  noCacheHeaders(headers);
+  corsHeaders(request, headers);
+  cookieHeaders(options, request, response, headers);
+  return headers;
+}

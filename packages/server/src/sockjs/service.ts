@@ -1,0 +1,18 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocketServer } from 'ws';
+import type { Connection, TransportName } from '../connection.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Session } from './session.js';
+
+/** What the endpoint and transport handlers need from the server that routes to them. */
+export interface SockjsService {
+  readonly options: ResolvedOptions;
+  readonly webSocketServer: WebSocketServer;
+  /** The existing session for `sessionId`, or a new one created by this receiving request. */
+  openSession(sessionId: string, transport: TransportName, request: IncomingMessage): Session;
+  findSession(sessionId: string): Session | undefined;
+  /** A session not kept in the table (WebSocket): the server still tracks it for stats and shutdown. */
+  createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session;
+  /** Announce a connection that is not a Session (the raw WebSocket endpoint). */
+  announce(connection: Connection): void;
+}

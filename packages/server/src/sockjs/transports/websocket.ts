@@ -1,0 +1,84 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, decodeWebSocketPayload, SockJSProtocolError } from '@sockwire/protocol';
+import WebSocket from 'ws';
+import type { CloseInfo } from '../../connection.js';
+import type { Receiver, ReceiverEvents } from '../receiver.js';
+import type { SockjsService } from '../service.js';
+import type { Session } from '../session.js';
+import { webSocketCloseCode, webSocketCloseReason } from './websocket-close.js';
+
+/** The SockJS-framed WebSocket: one receiver for the whole session. */
+class WebSocketReceiver implements Receiver {
+  readonly transport = 'websocket' as const;
+  private readonly socket: WebSocket;
+  private events: ReceiverEvents | null = null;
+  private readonly afterSend = (): void => this.events?.onDrain();
+
+  constructor(socket: WebSocket) {
+    this.socket = socket;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  bind(events: ReceiverEvents): void {
+    this.events = events;
+    this.socket.on('close', (code: number, reason: Buffer) => {
+      const info: CloseInfo =
+        code === 1006
+          ? { code: 1006, reason: 'WebSocket connection lost', wasClean: false }
+          : { code: code === 1005 ? CloseCode.NORMAL : code, reason: reason.toString(), wasClean: true };
+      events.onAbort(info);
+    });
+  }
+
+  sendFrame(frame: string): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(frame, this.afterSend);
+    return true;
+  }
+
+  end(): void {
+    this.close(CloseCode.NORMAL, 'Normal closure');
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(webSocketCloseCode(code), webSocketCloseReason(reason));
+    }
+  }
+
+  destroy(): void {
+    this.socket.terminate();
+  }
+}
+
+/** Run a SockJS session over an accepted WebSocket. */
+export function runWebSocketSession(
+  service: SockjsService,
+  socket: WebSocket,
+  request: IncomingMessage,
+): Session {
+  const session = service.createDetachedSession('websocket', request, socket.protocol);
+  const limits = { maxLength: service.options.maxMessageSize };
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      session.fail(1003, 'Binary messages are not supported: send text');
+      return;
+    }
+    let messages: string[];
+    try {
+      messages = decodeWebSocketPayload(data.toString('utf8'), limits);
+    } catch (error) {
+      if (!(error instanceof SockJSProtocolError)) throw error;
+      // No close frame: the client must see a broken connection, not an orderly application close.
+      session.fail(error.closeCode, error.message);
+      return;
+    }
+    session.receive(messages);
+  });
+  socket.on('error', (error) => service.options.log('debug', `websocket error: ${error.message}`));
+  session.attach(new WebSocketReceiver(socket));
+  return session;
+}

@@ -1,0 +1,18 @@
+/**
+ * The timer functions the server uses, injectable so that heartbeats, disconnect delays and timeouts can be
+ * driven by fake clocks in tests (and counted, to prove none is left behind).
+ */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    // A pending heartbeat must never keep a process alive on its own.
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
