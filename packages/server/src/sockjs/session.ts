@@ -146,6 +146,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
       this.host.opened(this);
     }
     this.flush();
+    // A receiver still waiting (a poll with nothing to carry yet, or a stream) gets heartbeats from now on.
+    if (this.receiver === receiver && this.heartbeatTimer === null) this.scheduleHeartbeat();
   }
 
   /** Messages from the client. */
