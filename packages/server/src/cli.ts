@@ -5,7 +5,8 @@ const USAGE = `Usage: sockwire <command> [options]
 
 Commands:
   conformance --port <n> [--host <h>]   Serve the four services of the SockJS protocol test suite
-                                        (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close).
+                                        (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close)
+                                        on <h>, or on both loopback addresses by default.
   help                                  Show this text.
 `;
 
@@ -43,7 +44,7 @@ class UsageError extends Error {}
 async function conformance(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } },
+    options: { port: { type: 'string' }, host: { type: 'string' } },
     strict: true,
   });
   const server = await startConformanceServer(parsePort(values.port, '--port'), values.host);

@@ -3,7 +3,8 @@ import type { SockwireServer } from '../server.js';
 import { createServer } from '../server.js';
 
 export interface ConformanceServer {
-  readonly http: Server;
+  /** One HTTP server per listening address (both loopbacks when no host is given). */
+  readonly http: readonly Server[];
   readonly services: readonly SockwireServer[];
   readonly url: string;
   close(): Promise<void>;
@@ -14,8 +15,7 @@ export interface ConformanceServer {
  * `/echo` (response limit 4096), `/disabled_websocket_echo`, `/cookie_needed_echo` and `/close` (which closes
  * every session at once with 3000 "Go away!"). Any origin is allowed: the suite sends made-up ones.
  */
-export async function startConformanceServer(port: number, host = '127.0.0.1'): Promise<ConformanceServer> {
-  const http = createHttpServer();
+export async function startConformanceServer(port: number, host?: string): Promise<ConformanceServer> {
   const common = { allowedOrigins: '*' as const };
   const echo = (service: SockwireServer) =>
     service.on('connection', (connection) => {
@@ -29,22 +29,38 @@ export async function startConformanceServer(port: number, host = '127.0.0.1'): 
       connection.close(3000, 'Go away!');
     }),
   ];
+  const first = await listen(services, port, host ?? '127.0.0.1');
+  const address = first.address();
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const servers = [first];
+  // `localhost` may resolve to either loopback: without an explicit host, answer on both.
+  if (host === undefined) {
+    const second = await listen(services, actualPort, '::1').catch(() => null);
+    if (second !== null) servers.push(second);
+  }
+  const shownHost = host === undefined ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    http: servers,
+    services,
+    url: `http://${shownHost}:${actualPort}`,
+    close: async () => {
+      for (const service of services) service.close();
+      await Promise.all(
+        servers.map((server) => {
+          server.closeAllConnections();
+          return new Promise<void>((resolve) => server.close(() => resolve()));
+        }),
+      );
+    },
+  };
+}
+
+async function listen(services: readonly SockwireServer[], port: number, host: string): Promise<Server> {
+  const http = createHttpServer();
   for (const service of services) service.installHandlers(http);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen({ port, host, backlog: 4096 }, () => resolve());
   });
-  const address = http.address();
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    http,
-    services,
-    url: `http://${shownHost}:${actualPort}`,
-    close: async () => {
-      for (const service of services) service.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
+  return http;
 }
