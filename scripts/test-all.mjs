@@ -56,6 +56,12 @@ check('lint and format (biome)', bin('biome'), ['check', '.']);
 check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
 check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 vitest('unit and integration (vitest, Node ' + process.versions.node + ')', [process.execPath]);
+// We also claim Node 22 and 24: run the server and protocol suites on Node 24 (from the npm registry) too.
+vitest(
+  'server and protocol (vitest, Node 24)',
+  ['npx', '-y', 'node@24'],
+  ['packages/protocol', 'packages/server'],
+);
 
 const sizeScript = join(root, 'packages', 'client', 'scripts', 'size.mjs');
 if (existsSync(sizeScript)) check('client bundle-size budget', process.execPath, [sizeScript]);
