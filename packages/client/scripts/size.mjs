@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/*
+ * Size budget of the script-tag builds: builds them (unless --no-build), gzips each at level 9, prints the
+ * sizes and exits non-zero when the core file (SockwireSocket and all four transports) is over budget.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CORE_BUDGET = 5 * 1024;
+
+if (!process.argv.includes('--no-build')) {
+  execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'inherit' });
+}
+
+const files = [
+  { name: 'sockwire.min.js', budget: CORE_BUDGET },
+  { name: 'sockwire-reconnect.min.js', budget: undefined },
+];
+
+let failed = false;
+for (const { name, budget } of files) {
+  const code = readFileSync(join(root, 'dist', name));
+  const gzipped = gzipSync(code, { level: 9 }).length;
+  const verdict =
+    budget === undefined ? '' : gzipped <= budget ? `  ok (budget ${budget})` : `  OVER BUDGET (${budget})`;
+  console.log(
+    `${name.padEnd(28)} ${String(code.length).padStart(6)} B min  ${String(gzipped).padStart(5)} B min+gzip${verdict}`,
+  );
+  if (budget !== undefined && gzipped > budget) failed = true;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,16 @@
+/**
+ * The `close` event, shaped like the DOM's `CloseEvent` (which Node 20 lacks, hence our own class).
+ * `wasClean` is true when the server sent a close frame or the application called `close()`.
+ */
+export class SockwireCloseEvent extends Event {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+
+  constructor(code: number, reason: string, wasClean: boolean, type = 'close') {
+    super(type);
+    this.code = code;
+    this.reason = reason;
+    this.wasClean = wasClean;
+  }
+}

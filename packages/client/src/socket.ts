@@ -1,0 +1,264 @@
+import {
+  CloseCode,
+  decodeServerFrame,
+  quoteClientMessage,
+  type ServerFrame,
+  SockJSProtocolError,
+} from '@sockwire/protocol';
+import { type Env, resolveEnv } from './env.js';
+import { SockwireCloseEvent } from './events.js';
+import { fetchInfo } from './info.js';
+import { negotiate, negotiationTiming } from './negotiate.js';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT,
+  DEFAULT_INFO_TIMEOUT,
+  DEFAULT_MAX_BUFFERED_AMOUNT,
+  type SockwireSocketOptions,
+} from './options.js';
+import type { Transport, TransportFactory, TransportName } from './transports/transport.js';
+import { endpointUrl, parseServiceUrl, randomServerId } from './url.js';
+import { checkCloseArguments, describe, utf8Length } from './util.js';
+
+type ReadyState = 0 | 1 | 2 | 3;
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+type Handler<E> = ((this: SockwireSocket, event: E) => unknown) | null;
+
+/**
+ * A WebSocket-compatible socket over the SockJS protocol: asks `/info`, then opens the first transport that
+ * works, and from there behaves like a `WebSocket` carrying text.
+ *
+ * This class knows no transport by itself: `options.transports` passes them in, and a subclass may list
+ * defaults in the static `transports` (the package's main entry does, with all four).
+ */
+export class SockwireSocket extends EventTarget {
+  static readonly CONNECTING = CONNECTING;
+  static readonly OPEN = OPEN;
+  static readonly CLOSING = CLOSING;
+  static readonly CLOSED = CLOSED;
+  /** Transports used when `options.transports` is absent, and what names in it resolve to. */
+  static transports: readonly TransportFactory[] = [];
+
+  readonly CONNECTING = CONNECTING;
+  readonly OPEN = OPEN;
+  readonly CLOSING = CLOSING;
+  readonly CLOSED = CLOSED;
+
+  /** The service URL, resolved (`ws:` given becomes `http:`). */
+  readonly url: string;
+  /** SockJS negotiates no subprotocol. */
+  readonly protocol = '';
+  readonly extensions = '';
+  /** Accepted for compatibility; SockJS carries text only, so it changes nothing. */
+  binaryType = 'blob';
+
+  onopen: Handler<Event> = null;
+  onmessage: Handler<MessageEvent<string>> = null;
+  onclose: Handler<SockwireCloseEvent> = null;
+  onerror: Handler<Event> = null;
+
+  #state: ReadyState = CONNECTING;
+  /** Bumped whenever the socket stops; callbacks carrying an older value are late and ignored. */
+  #generation = 0;
+  #current: Transport | undefined;
+  #currentName: TransportName | null = null;
+  #lastReceived = 0;
+  #heartbeatTimer: unknown;
+  #cancel: () => void = () => {};
+  readonly #env: Env;
+  readonly #options: SockwireSocketOptions;
+
+  constructor(url: string, options: SockwireSocketOptions = {}) {
+    super();
+    const base = parseServiceUrl(url);
+    this.url = base.href;
+    this.#options = options;
+    this.#env = resolveEnv(options);
+    const known = new.target.transports;
+    const candidates = (options.transports ?? known).map((entry) => {
+      if (typeof entry !== 'string') return entry;
+      const found = known.find((transport) => transport.transportName === entry);
+      if (!found) throw new TypeError(`Unknown transport: ${entry}`);
+      return found;
+    });
+    // The on* properties behave as listeners registered first, like the DOM's event handler attributes.
+    for (const type of ['open', 'message', 'close', 'error'] as const) {
+      this.addEventListener(type, (event) => this[`on${type}`]?.call(this, event as never));
+    }
+    this.#connect(base, candidates);
+  }
+
+  get readyState(): ReadyState {
+    return this.#state;
+  }
+
+  /** The transport in use (`null` until open). */
+  get transport(): TransportName | null {
+    return this.#currentName;
+  }
+
+  /** UTF-8 bytes passed to `send()` that have not yet gone out. */
+  get bufferedAmount(): number {
+    return this.#current?.buffered() ?? 0;
+  }
+
+  /**
+   * Send a text message. Throws `InvalidStateError` while connecting, `QuotaExceededError` past
+   * `maxBufferedAmount`, and `TypeError` for binary data (SockJS carries text only). After close, it
+   * silently does nothing, as a WebSocket does.
+   */
+  send(data: string): void {
+    if (typeof data !== 'string') throw new TypeError('SockJS sends text only');
+    if (this.#state === CONNECTING)
+      throw new DOMException('The socket is still connecting', 'InvalidStateError');
+    if (this.#state !== OPEN) return;
+    const bytes = utf8Length(data);
+    const limit = this.#options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    if (this.bufferedAmount + bytes > limit) {
+      throw new DOMException(`Send buffer over maxBufferedAmount (${limit} bytes)`, 'QuotaExceededError');
+    }
+    (this.#current as Transport).send(quoteClientMessage(data), bytes);
+  }
+
+  /** Close with 1000 or an application code (3000-4999) and a reason of at most 123 UTF-8 bytes. */
+  close(code?: number, reason?: string): void {
+    checkCloseArguments(code, reason);
+    if (!this.#setState(CLOSING)) return;
+    this.#stop();
+    // The close event comes later, as a WebSocket's does: code right after close() still sees CLOSING.
+    void Promise.resolve().then(() =>
+      this.#finish(code ?? CloseCode.NORMAL, reason ?? 'Normal closure', true),
+    );
+  }
+
+  /** States only move forward: CONNECTING, OPEN, CLOSING, CLOSED (steps may be skipped). */
+  #setState(next: ReadyState): boolean {
+    if (next <= this.#state) return false;
+    this.#state = next;
+    return true;
+  }
+
+  #connect(base: URL, candidates: readonly TransportFactory[]): void {
+    const env = this.#env;
+    const options = this.#options;
+    const { clock } = env;
+    const generation = this.#generation;
+    const live = (): boolean => generation === this.#generation;
+    const abort = new AbortController();
+    const cannotConnect = (why: string): void => {
+      if (live()) this.#finish(CloseCode.PROTOCOL_ERROR, 'Cannot connect to server: /info ' + why, false);
+    };
+    const timeout = options.infoTimeout ?? DEFAULT_INFO_TIMEOUT;
+    const timer = clock.setTimeout(() => cannotConnect(`timed out after ${timeout} ms`), timeout);
+    this.#cancel = () => {
+      clock.clearTimeout(timer);
+      abort.abort();
+    };
+    fetchInfo(env, endpointUrl(base, 'info'), abort.signal).then(
+      ({ info, rtt }) => {
+        if (!live()) return;
+        clock.clearTimeout(timer);
+        this.#cancel = negotiate(
+          {
+            env,
+            info,
+            base,
+            serverId: randomServerId(),
+            candidates: candidates.filter((transport) => transport.enabled(env, info)),
+            timing: negotiationTiming(rtt, options.timeout ?? 0, options.fallbackDelay),
+          },
+          {
+            session: {
+              frame: (frame) => live() && this.#receive(frame),
+              close: (code, reason) => live() && this.#finish(code, reason, false),
+            },
+            open: (transport, name) => {
+              if (!live() || !this.#setState(OPEN)) return transport.close();
+              this.#current = transport;
+              this.#currentName = name;
+              this.#lastReceived = clock.now();
+              this.#watchHeartbeat();
+              this.dispatchEvent(new Event('open'));
+            },
+            fail: (code, reason, wasClean) => live() && this.#finish(code, reason, wasClean),
+          },
+        );
+      },
+      (error: unknown) => cannotConnect(describe(error)),
+    );
+  }
+
+  #receive(text: string): void {
+    this.#lastReceived = this.#env.clock.now();
+    let frame: ServerFrame;
+    try {
+      frame = decodeServerFrame(text);
+    } catch (error) {
+      // Never dropped silently: a frame we cannot read closes the session and says why.
+      const code = error instanceof SockJSProtocolError ? error.closeCode : CloseCode.PROTOCOL_ERROR;
+      this.#finish(code, describe(error), false);
+      return;
+    }
+    switch (frame.type) {
+      case 'open':
+        // A second open frame: the server restarted and made a new session under our id.
+        this.#finish(CloseCode.ABNORMAL, 'Server lost session', false);
+        break;
+      case 'heartbeat':
+        this.dispatchEvent(new Event('heartbeat'));
+        break;
+      case 'messages':
+        for (const data of frame.messages) {
+          // A handler may have closed the socket half-way through a batch.
+          if (this.#state !== OPEN) break;
+          this.dispatchEvent(new MessageEvent('message', { data }));
+        }
+        break;
+      case 'close':
+        this.#finish(frame.code, frame.reason, true);
+        break;
+    }
+  }
+
+  /**
+   * One timer per heartbeat period rather than one per frame: it wakes when the period would end if nothing
+   * more arrived, and re-arms for the remainder if something did.
+   */
+  #watchHeartbeat(): void {
+    const limit = this.#options.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
+    if (limit <= 0) return;
+    const { clock } = this.#env;
+    const check = (): void => {
+      const idle = clock.now() - this.#lastReceived;
+      if (idle < limit) {
+        this.#heartbeatTimer = clock.setTimeout(check, limit - idle);
+      } else {
+        this.#finish(
+          CloseCode.HEARTBEAT_TIMEOUT,
+          `Heartbeat timeout: nothing received for ${idle} ms`,
+          false,
+        );
+      }
+    };
+    this.#heartbeatTimer = clock.setTimeout(check, limit);
+  }
+
+  /** Let go of everything running: /info, negotiation, transport, timers. Idempotent. */
+  #stop(): void {
+    this.#generation++;
+    this.#cancel();
+    this.#env.clock.clearTimeout(this.#heartbeatTimer);
+    this.#current?.close();
+  }
+
+  #finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.#state === CLOSED) return;
+    this.#stop();
+    this.#setState(CLOSED);
+    if (!wasClean) this.dispatchEvent(new Event('error'));
+    this.dispatchEvent(new SockwireCloseEvent(code, reason, wasClean));
+  }
+}

@@ -1,0 +1,47 @@
+import { CloseCode, SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
+import type { Env } from '../env.js';
+import { describe } from '../util.js';
+import type { Receiver } from './http.js';
+
+/**
+ * A receiving request over fetch: POST `<session>/<path>`, read the body as it streams, one frame per line.
+ * xhr-streaming's response carries many lines and a 2 KiB `h` prelude (the decoder skips it); xhr-polling's
+ * carries one line. Reading the body stream serves both.
+ */
+export function fetchReceiver(path: string): Receiver {
+  return (context, sink) => {
+    const controller = new AbortController();
+    let aborted = false;
+    const read = async (): Promise<void> => {
+      const response = await (context.env.fetch as NonNullable<Env['fetch']>)(context.url(path), {
+        method: 'POST',
+        credentials: context.credentials,
+        signal: controller.signal,
+      });
+      if (response.status !== 200 || response.body === null) {
+        return sink.end(CloseCode.ABNORMAL, `${path} failed: HTTP ${response.status}`);
+      }
+      const reader = response.body.getReader();
+      const text = new TextDecoder();
+      const lines = new XhrStreamDecoder();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (aborted) return;
+        if (done) return sink.end();
+        for (const frame of lines.push(text.decode(value, { stream: true }))) {
+          if (aborted) return;
+          sink.frame(frame);
+        }
+      }
+    };
+    read().catch((error: unknown) => {
+      if (aborted) return;
+      if (error instanceof SockJSProtocolError) sink.end(error.closeCode, error.message);
+      else sink.end(CloseCode.ABNORMAL, `${path} failed: ${describe(error)}`);
+    });
+    return () => {
+      aborted = true;
+      controller.abort();
+    };
+  };
+}

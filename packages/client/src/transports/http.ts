@@ -1,0 +1,118 @@
+import { CloseCode } from '@sockwire/protocol';
+import type { Env } from '../env.js';
+import { describe } from '../util.js';
+import type { TransportContext, TransportFactory, TransportName } from './transport.js';
+
+/*
+ * What the three HTTP transports share: a receive loop (a receiving request runs until the server ends it,
+ * then the next one starts) and the `xhr_send` sender. They differ only in how one receiving request turns
+ * into frames, which each transport's own file supplies as a `Receiver`.
+ */
+
+/** How one receiving request reports: frames as they arrive, then exactly one `end`. */
+export interface ReceiverSink {
+  frame(frame: string): void;
+  /** The request is over. With a code, it failed and `reason` says why; without, the server ended it. */
+  end(code?: number, reason?: string): void;
+}
+
+/** Start one receiving request; returns a function that aborts it (after which the sink hears nothing). */
+export type Receiver = (context: TransportContext, sink: ReceiverSink) => () => void;
+
+/**
+ * The server closes a send body bigger than its message limit (1 MiB by default in Sockwire's server). A batch
+ * stops growing at this many characters; a single larger message still goes, alone.
+ */
+const MAX_BATCH_LENGTH = 256 * 1024;
+
+export function httpTransport(
+  transportName: TransportName,
+  enabled: (env: Env) => boolean,
+  receive: Receiver,
+): TransportFactory {
+  return {
+    transportName,
+    enabled,
+    open(context, listener) {
+      let closed = false;
+      let abort = (): void => {};
+      const fail = (code: number, reason: string): void => {
+        if (closed) return;
+        closed = true;
+        abort();
+        listener.close(code, reason);
+      };
+      const poll = (): void => {
+        let frames = 0;
+        abort = receive(context, {
+          frame(frame) {
+            frames++;
+            if (!closed) listener.frame(frame);
+          },
+          end(code, reason) {
+            if (closed) return;
+            if (code !== undefined) fail(code, reason as string);
+            // A response that ends with no frame at all is not SockJS talking: stop rather than spin.
+            else if (frames === 0) fail(CloseCode.ABNORMAL, 'Receiving request ended without a frame');
+            else poll();
+          },
+        });
+      };
+      poll();
+
+      // Sending: one xhr_send in flight at a time; what is sent meanwhile waits and goes in one next request.
+      // `sizes[i]` is the UTF-8 size of `queue[i]`, for bufferedAmount.
+      const queue: string[] = [];
+      const sizes: number[] = [];
+      let queuedBytes = 0;
+      let sendingBytes = 0;
+      let sending = false;
+      const flush = (): void => {
+        if (sending || queue.length === 0) return;
+        let length = 0;
+        let count = 0;
+        while (count < queue.length && (count === 0 || length < MAX_BATCH_LENGTH)) {
+          length += (queue[count] as string).length + 1;
+          count++;
+        }
+        const body = '[' + queue.splice(0, count).join(',') + ']';
+        sending = true;
+        sendingBytes = 0;
+        for (const size of sizes.splice(0, count)) sendingBytes += size;
+        queuedBytes -= sendingBytes;
+        (context.env.fetch as NonNullable<Env['fetch']>)(context.url('xhr_send'), {
+          method: 'POST',
+          body,
+          // No headers: a string body goes as text/plain;charset=UTF-8, which keeps the request "simple"
+          // for CORS (no preflight round trip).
+          credentials: context.credentials,
+        }).then(
+          (response) => {
+            sending = false;
+            sendingBytes = 0;
+            if (response.status === 204 || response.status === 200) flush();
+            else fail(CloseCode.ABNORMAL, 'xhr_send failed: HTTP ' + response.status);
+          },
+          (error: unknown) => {
+            sending = false;
+            sendingBytes = 0;
+            fail(CloseCode.ABNORMAL, 'xhr_send failed: ' + describe(error));
+          },
+        );
+      };
+      return {
+        send(quoted, bytes) {
+          queue.push(quoted);
+          sizes.push(bytes);
+          queuedBytes += bytes;
+          flush();
+        },
+        buffered: () => queuedBytes + sendingBytes,
+        close() {
+          closed = true;
+          abort();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { defineConfig, type Options } from 'tsup';
+
+/*
+ * The client ships with zero runtime dependencies: @sockwire/protocol is bundled in (noExternal), into the
+ * ESM/CJS entries and the script-tag files alike.
+ */
+const shared: Options = {
+  noExternal: ['@sockwire/protocol'],
+  target: 'es2022',
+  treeshake: true,
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: {
+      index: 'src/index.ts',
+      core: 'src/core.ts',
+      reconnect: 'src/reconnect.ts',
+      // One module per transport, also importable on its own (`@sockwire/client/transports/xhr-polling`).
+      'transports/websocket': 'src/transports/websocket.ts',
+      'transports/xhr-streaming': 'src/transports/xhr-streaming.ts',
+      'transports/eventsource': 'src/transports/eventsource.ts',
+      'transports/xhr-polling': 'src/transports/xhr-polling.ts',
+    },
+    format: ['esm', 'cjs'],
+    // Code shared between entries goes into chunks, so importing two entries loads it once.
+    splitting: true,
+    dts: { resolve: ['@sockwire/protocol'] },
+    sourcemap: true,
+    // Not `clean`: the two builds run in parallel and one would delete the other's files (`build` cleans).
+  },
+  {
+    ...shared,
+    // <script src="sockwire.min.js"> defines window.Sockwire with the main entry's exports.
+    entry: { sockwire: 'src/index.ts', 'sockwire-reconnect': 'src/bundle-reconnect.ts' },
+    format: ['iife'],
+    globalName: 'Sockwire',
+    minify: true,
+    outExtension: () => ({ js: '.min.js' }),
+  },
+]);
