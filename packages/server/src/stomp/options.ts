@@ -1,0 +1,183 @@
+import { CloseCode } from '@sockwire/protocol';
+import type { MessageBroker } from '../brokers/broker.js';
+import { type StompClock, systemClock } from './clock.js';
+import { STOMP_VERSIONS, type StompVersion } from './codec/frame.js';
+import { resolveLimits, type StompLimits } from './codec/limits.js';
+import type { DestinationPrefixes } from './destinations.js';
+import type { Authenticate, Authorize, InboundInterceptor, OutboundInterceptor } from './types.js';
+
+export interface StompBrokerOptions {
+  /** Where messages go. Default: a new in-memory broker, closed with this one. */
+  readonly broker?: MessageBroker;
+  /** Versions accepted. Default all: 1.2, 1.1, 1.0. */
+  readonly versions?: readonly StompVersion[];
+  /**
+   * The server's heart-beat offer, `heart-beat: outgoing,incoming` in CONNECTED. Default 10 000 each way
+   * (Spring's broker once heart-beats are on). 0 turns a direction off.
+   */
+  readonly heartbeat?: { readonly outgoing?: number; readonly incoming?: number };
+  /** A client is dropped after `incoming interval × tolerance` of silence. Default 3 (Spring's margin). */
+  readonly heartbeatTolerance?: number;
+  /** Frame size limits. Defaults: see {@link DEFAULT_LIMITS}. */
+  readonly limits?: Partial<StompLimits>;
+  /** Destination prefixes. Defaults: application `['/app']`, broker `['/topic', '/queue']`, user `/user`. */
+  readonly prefixes?: Partial<DestinationPrefixes> & {
+    /** Where a SEND handler's result goes by default: `/app/x` → `/topic/x`. Default `/topic`. */
+    readonly applicationReply?: string;
+  };
+  readonly authenticate?: Authenticate;
+  readonly authorize?: Authorize;
+  readonly interceptors?: {
+    readonly inbound?: readonly InboundInterceptor[];
+    readonly outbound?: readonly OutboundInterceptor[];
+  };
+  /**
+   * The slow-consumer policy (Spring's `sendBufferSizeLimit` and `sendTimeLimit`): a session whose outbound
+   * buffer passes `maxBufferedBytes`, or that has not drained for `sendTimeLimit` ms when another frame is
+   * written, is closed with `closeCode`. Defaults 512 KiB, 10 000 ms, 2012 (Buffer overflow).
+   */
+  readonly slowConsumer?: {
+    readonly maxBufferedBytes?: number;
+    readonly sendTimeLimit?: number;
+    readonly closeCode?: number;
+  };
+  /** Milliseconds a connection may take to send a CONNECT and be authenticated. Default 30 000. */
+  readonly connectTimeout?: number;
+  /** Subscriptions per session. Default 256. */
+  readonly maxSubscriptions?: number;
+  /** Open transactions per session, and frames per transaction. Defaults 16 and 1000. */
+  readonly transactions?: { readonly maxOpen?: number; readonly maxFrames?: number };
+  /** Frames received while an async step (auth, handler, broker) is pending; past it: ERROR. Default 1000. */
+  readonly maxPendingFrames?: number;
+  /** The CONNECTED `server` header. Default `Sockwire/<version>`. */
+  readonly serverName?: string;
+  /** Timers and clock (inject fakes in tests). Default: global timers (unref'd) and Date.now. */
+  readonly clock?: StompClock;
+  /** Operational events: failed hooks and handlers, dropped sessions. Default: nothing is logged. */
+  readonly log?: (severity: 'debug' | 'info' | 'error', message: string) => void;
+}
+
+export const SERVER_VERSION = '0.1.0';
+
+export const STOMP_DEFAULTS = {
+  versions: STOMP_VERSIONS,
+  heartbeatOutgoing: 10_000,
+  heartbeatIncoming: 10_000,
+  heartbeatTolerance: 3,
+  applicationPrefixes: ['/app'] as readonly string[],
+  brokerPrefixes: ['/topic', '/queue'] as readonly string[],
+  userPrefix: '/user',
+  applicationReply: '/topic',
+  maxBufferedBytes: 512 * 1024,
+  sendTimeLimit: 10_000,
+  slowConsumerCloseCode: CloseCode.BUFFER_OVERFLOW,
+  connectTimeout: 30_000,
+  maxSubscriptions: 256,
+  maxOpenTransactions: 16,
+  maxTransactionFrames: 1000,
+  maxPendingFrames: 1000,
+  serverName: `Sockwire/${SERVER_VERSION}`,
+} as const;
+
+export interface ResolvedStompOptions {
+  readonly versions: readonly StompVersion[];
+  readonly heartbeat: { readonly send: number; readonly receive: number };
+  readonly heartbeatTolerance: number;
+  readonly limits: StompLimits;
+  readonly prefixes: DestinationPrefixes;
+  readonly applicationReply: string;
+  readonly authenticate: Authenticate | undefined;
+  readonly authorize: Authorize | undefined;
+  readonly inbound: readonly InboundInterceptor[];
+  readonly outbound: readonly OutboundInterceptor[];
+  readonly maxBufferedBytes: number;
+  readonly sendTimeLimit: number;
+  readonly slowConsumerCloseCode: number;
+  readonly connectTimeout: number;
+  readonly maxSubscriptions: number;
+  readonly maxOpenTransactions: number;
+  readonly maxTransactionFrames: number;
+  readonly maxPendingFrames: number;
+  readonly serverName: string;
+  readonly clock: StompClock;
+  readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
+}
+
+function count(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(
+      `Sockwire STOMP: option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+export function resolveStompOptions(options: StompBrokerOptions = {}): ResolvedStompOptions {
+  const versions = options.versions ?? STOMP_DEFAULTS.versions;
+  if (versions.length === 0 || versions.some((v) => !STOMP_VERSIONS.includes(v))) {
+    throw new TypeError(
+      `Sockwire STOMP: versions must be a non-empty subset of ${STOMP_VERSIONS.join(', ')}`,
+    );
+  }
+  const tolerance = count(
+    'heartbeatTolerance',
+    options.heartbeatTolerance,
+    STOMP_DEFAULTS.heartbeatTolerance,
+  );
+  if (tolerance < 1) throw new TypeError('Sockwire STOMP: heartbeatTolerance must be at least 1');
+  return {
+    versions,
+    heartbeat: {
+      send: count('heartbeat.outgoing', options.heartbeat?.outgoing, STOMP_DEFAULTS.heartbeatOutgoing, true),
+      receive: count(
+        'heartbeat.incoming',
+        options.heartbeat?.incoming,
+        STOMP_DEFAULTS.heartbeatIncoming,
+        true,
+      ),
+    },
+    heartbeatTolerance: tolerance,
+    limits: resolveLimits(options.limits),
+    prefixes: {
+      application: options.prefixes?.application ?? STOMP_DEFAULTS.applicationPrefixes,
+      broker: options.prefixes?.broker ?? STOMP_DEFAULTS.brokerPrefixes,
+      user: options.prefixes?.user ?? STOMP_DEFAULTS.userPrefix,
+    },
+    applicationReply: (options.prefixes?.applicationReply ?? STOMP_DEFAULTS.applicationReply).replace(
+      /\/+$/,
+      '',
+    ),
+    authenticate: options.authenticate,
+    authorize: options.authorize,
+    inbound: options.interceptors?.inbound ?? [],
+    outbound: options.interceptors?.outbound ?? [],
+    maxBufferedBytes: count(
+      'slowConsumer.maxBufferedBytes',
+      options.slowConsumer?.maxBufferedBytes,
+      STOMP_DEFAULTS.maxBufferedBytes,
+    ),
+    sendTimeLimit: count(
+      'slowConsumer.sendTimeLimit',
+      options.slowConsumer?.sendTimeLimit,
+      STOMP_DEFAULTS.sendTimeLimit,
+    ),
+    slowConsumerCloseCode: options.slowConsumer?.closeCode ?? STOMP_DEFAULTS.slowConsumerCloseCode,
+    connectTimeout: count('connectTimeout', options.connectTimeout, STOMP_DEFAULTS.connectTimeout),
+    maxSubscriptions: count('maxSubscriptions', options.maxSubscriptions, STOMP_DEFAULTS.maxSubscriptions),
+    maxOpenTransactions: count(
+      'transactions.maxOpen',
+      options.transactions?.maxOpen,
+      STOMP_DEFAULTS.maxOpenTransactions,
+    ),
+    maxTransactionFrames: count(
+      'transactions.maxFrames',
+      options.transactions?.maxFrames,
+      STOMP_DEFAULTS.maxTransactionFrames,
+    ),
+    maxPendingFrames: count('maxPendingFrames', options.maxPendingFrames, STOMP_DEFAULTS.maxPendingFrames),
+    serverName: options.serverName ?? STOMP_DEFAULTS.serverName,
+    clock: options.clock ?? systemClock,
+    log: options.log ?? (() => {}),
+  };
+}

@@ -1,0 +1,225 @@
+import type { MaybePromise } from '../../brokers/broker.js';
+import { getHeader, isClientCommand, mayHaveBody, type StompFrame } from '../codec/frame.js';
+import { StompError, StompRejection } from '../errors.js';
+import { andThen, sequence } from '../maybe.js';
+import type { AuthorizeAction } from '../types.js';
+import { describe } from './app-errors.js';
+import { publish, requireHandler, runHandler } from './application.js';
+import { connect } from './handshake.js';
+import { applicationHeaders } from './message-encoding.js';
+import type { StompSession } from './session.js';
+import { isAckMode, Subscription } from './subscriptions.js';
+
+/** The client frames of a session, one method each; every failure is a thrown StompError. */
+export class CommandProcessor {
+  private readonly session: StompSession;
+
+  constructor(session: StompSession) {
+    this.session = session;
+  }
+
+  dispatch(frame: StompFrame): MaybePromise<void> {
+    const { command } = frame;
+    if (this.session.state === 'awaiting-connect') {
+      if (command === 'CONNECT' || command === 'STOMP') return connect(this.session, frame);
+      throw new StompError(
+        'protocol',
+        'Not connected',
+        `the first frame must be CONNECT or STOMP, not ${printable(command)}`,
+      );
+    }
+    if (frame.body !== '' && !mayHaveBody(command) && isClientCommand(command)) {
+      throw new StompError('protocol', 'Malformed frame', `${command} must not have a body`);
+    }
+    const done = this.run(frame);
+    if (command === 'DISCONNECT') return done;
+    return andThen(done, () => this.session.receipt(frame));
+  }
+
+  private run(frame: StompFrame): MaybePromise<void> {
+    switch (frame.command) {
+      case 'SEND':
+        return this.send(frame);
+      case 'SUBSCRIBE':
+        return this.subscribe(frame);
+      case 'UNSUBSCRIBE':
+        return this.unsubscribe(frame);
+      case 'ACK':
+        return this.acknowledge(frame, false);
+      case 'NACK':
+        if (this.session.version === '1.0') break;
+        return this.acknowledge(frame, true);
+      case 'BEGIN':
+        this.session.transactions.begin(required(frame, 'transaction'));
+        return;
+      case 'COMMIT': {
+        const actions = this.session.transactions.commit(required(frame, 'transaction'));
+        return sequence(actions, (action) => action());
+      }
+      case 'ABORT':
+        this.session.transactions.abort(required(frame, 'transaction'));
+        return;
+      case 'DISCONNECT':
+        this.session.disconnect(frame);
+        return;
+      case 'CONNECT':
+      case 'STOMP':
+        throw new StompError('protocol', 'Already connected', 'this session is already connected');
+    }
+    throw new StompError(
+      'protocol',
+      'Unknown command',
+      `${printable(frame.command)} is not a STOMP ${this.session.version} client command`,
+    );
+  }
+
+  private send(frame: StompFrame): MaybePromise<void> {
+    const destination = required(frame, 'destination');
+    const transaction = getHeader(frame.headers, 'transaction');
+    const { router, handlers } = this.session.context;
+    const route = router.forSend(destination);
+    if (route.kind === 'invalid') throw new StompError('protocol', 'Unknown destination', route.reason);
+    return andThen(this.authorize('send', destination), () => {
+      let action: () => MaybePromise<void>;
+      if (route.kind === 'application') {
+        const match = requireHandler(handlers.find('message', route.path), destination);
+        action = () => runHandler(this.session, match, frame, destination, route.path, undefined);
+      } else {
+        const headers = applicationHeaders(frame.headers);
+        action = () => publish(this.session, route.destination, headers, frame.body);
+      }
+      if (transaction === undefined) return action();
+      this.session.transactions.add(transaction, action);
+    });
+  }
+
+  private subscribe(frame: StompFrame): MaybePromise<void> {
+    const { session } = this;
+    const { router, handlers, broker, options } = session.context;
+    const id = required(frame, 'id');
+    const destination = required(frame, 'destination');
+    const ack = getHeader(frame.headers, 'ack') ?? 'auto';
+    if (!isAckMode(ack))
+      throw new StompError(
+        'protocol',
+        'Invalid ack mode',
+        `ack must be auto, client or client-individual, not ${printable(ack)}`,
+      );
+    if (session.subscriptions.has(id))
+      throw new StompError('protocol', 'Duplicate subscription', `subscription id ${id} is already in use`);
+    if (session.subscriptions.size >= options.maxSubscriptions) {
+      throw new StompError(
+        'limit',
+        'Too many subscriptions',
+        `a session may have at most ${options.maxSubscriptions} subscriptions`,
+      );
+    }
+    const prefetch = prefetchCount(frame);
+    const route = router.forSubscribe(destination, session.principal?.name, session.id);
+    if (route.kind === 'invalid') throw new StompError('protocol', 'Unknown destination', route.reason);
+    return andThen(this.authorize('subscribe', destination), () => {
+      const subscription = new Subscription(id, destination, ack);
+      session.subscriptions.add(subscription);
+      if (route.kind === 'application') {
+        const match = requireHandler(handlers.find('subscribe', route.path), destination);
+        return runHandler(session, match, frame, destination, route.path, subscription);
+      }
+      const consumer = { deliver: session.deliver.bind(session, subscription) };
+      const handle = broker.subscribe(route.destination, consumer, { manualAck: ack !== 'auto', prefetch });
+      return andThen(handle, (ready) => {
+        // The session may have ended, or the subscription been replaced, while the broker was answering.
+        if (session.subscriptions.get(id) === subscription && session.state === 'connected')
+          subscription.handle = ready;
+        else void ready.cancel();
+      });
+    });
+  }
+
+  private unsubscribe(frame: StompFrame): MaybePromise<void> {
+    const id = required(frame, 'id');
+    const subscription = this.session.subscriptions.remove(id);
+    if (subscription === undefined)
+      throw new StompError('protocol', 'Unknown subscription', `no subscription has id ${id}`);
+    return subscription.handle?.cancel();
+  }
+
+  private acknowledge(frame: StompFrame, reject: boolean): MaybePromise<void> {
+    const { session } = this;
+    const ackId = getHeader(frame.headers, 'id');
+    const messageId = getHeader(frame.headers, 'message-id');
+    const subscriptionId = getHeader(frame.headers, 'subscription');
+    if (ackId === undefined) {
+      if (session.version === '1.2') required(frame, 'id');
+      required(frame, 'message-id');
+      if (session.version === '1.1') required(frame, 'subscription');
+    }
+    const found = session.subscriptions.find(ackId, messageId, subscriptionId);
+    if (found === undefined) {
+      const named = ackId ?? messageId ?? '';
+      throw new StompError(
+        'protocol',
+        `Unknown ${frame.command} id`,
+        `${named} names no unacknowledged message`,
+      );
+    }
+    const action = (): void => {
+      const settled = session.subscriptions.settle(found.subscription, found.pending.ackId);
+      const handle = found.subscription.handle;
+      for (const pending of settled) {
+        if (reject) handle?.nack(pending.tag);
+        else handle?.ack(pending.tag);
+      }
+    };
+    const transaction = getHeader(frame.headers, 'transaction');
+    if (transaction === undefined) return action();
+    session.transactions.add(transaction, action);
+  }
+
+  private authorize(action: AuthorizeAction, destination: string): MaybePromise<void> {
+    const { session } = this;
+    const hook = session.context.options.authorize;
+    if (hook === undefined) return;
+    const denied = (): never => {
+      throw new StompError(
+        'authorization',
+        'Access denied',
+        `not allowed to ${action} ${action === 'send' ? 'to ' : ''}${destination}`,
+      );
+    };
+    const failed = (error: unknown): never => {
+      if (error instanceof StompRejection)
+        throw new StompError('authorization', 'Access denied', error.message);
+      session.context.options.log('error', `STOMP authorize failed: ${describe(error)}`);
+      throw new StompError('authorization', 'Access denied', 'authorization could not be checked');
+    };
+    let allowed: MaybePromise<boolean>;
+    try {
+      allowed = hook(session.principal, action, destination, session.info);
+    } catch (error) {
+      return failed(error);
+    }
+    if (allowed instanceof Promise) return allowed.then((ok) => (ok ? undefined : denied()), failed);
+    if (!allowed) denied();
+  }
+}
+
+function required(frame: StompFrame, name: string): string {
+  const value = getHeader(frame.headers, name);
+  if (value === undefined || value === '') {
+    throw new StompError('protocol', `Missing ${name} header`, `${frame.command} requires a ${name} header`);
+  }
+  return value;
+}
+
+function prefetchCount(frame: StompFrame): number {
+  const text = getHeader(frame.headers, 'prefetch-count');
+  if (text === undefined) return 0;
+  if (!/^[0-9]{1,9}$/.test(text))
+    throw new StompError('protocol', 'Invalid prefetch-count', 'prefetch-count must be a whole number');
+  return Number(text);
+}
+
+/** A client-chosen string, shortened and quoted for an error message. */
+function printable(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}

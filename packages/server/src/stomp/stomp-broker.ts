@@ -1,0 +1,153 @@
+import type { MessageBroker, MessageHeaders } from '../brokers/broker.js';
+import { MemoryBroker } from '../brokers/memory/memory-broker.js';
+import type { StompConnection } from './connection-port.js';
+import { DestinationRouter } from './destinations.js';
+import {
+  type HandlerOptions,
+  HandlerRegistry,
+  type MessageHandler,
+  type Payload,
+  resultToMessage,
+  toHeaderList,
+} from './handlers.js';
+import { type ResolvedStompOptions, resolveStompOptions, type StompBrokerOptions } from './options.js';
+import type { SessionContext } from './session/context.js';
+import { applicationHeaders } from './session/message-encoding.js';
+import { StompSession } from './session/session.js';
+import { StatsCollector, type StompStats } from './stats.js';
+import type { SessionInfo } from './types.js';
+
+export type HeadersInit = Readonly<Record<string, string>> | MessageHeaders;
+
+/**
+ * The embedded STOMP 1.2 broker. Hand it connections (`sockjs.on('connection', c => stomp.handleConnection(c))`);
+ * publish to destinations and users from server code; route `/app` destinations to handlers.
+ */
+export interface StompBroker {
+  /** Speak STOMP on this connection until it closes. */
+  handleConnection(connection: StompConnection): void;
+  /** Publish to a broker destination (`/topic/...`, `/queue/...`); resolves with the message id. */
+  publish(destination: string, body: Payload, headers?: HeadersInit): Promise<string>;
+  /** Publish to `user`'s destination (`/queue/notes`): every session of the user subscribed to `/user/queue/notes`. */
+  sendToUser(user: string, destination: string, body: Payload, headers?: HeadersInit): Promise<string>;
+  /** Handle SENDs to an application destination, e.g. `onMessage('/rooms/{room}/send', ...)` for `/app/rooms/42/send`. */
+  onMessage(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void;
+  /** Handle SUBSCRIBEs to an application destination; the result goes once to the subscriber. */
+  onSubscribe(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void;
+  /** Sessions whose connection is open. */
+  sessions(): SessionInfo[];
+  /** The CONNECTED sessions of one user. */
+  userSessions(user: string): SessionInfo[];
+  stats(): StompStats;
+  readonly broker: MessageBroker;
+  readonly options: ResolvedStompOptions;
+  /** Close every session (1001 Going away) and, if this object created it, the message broker. */
+  close(): Promise<void>;
+}
+
+export function createStompBroker(options: StompBrokerOptions = {}): StompBroker {
+  return new EmbeddedStompBroker(options);
+}
+
+class EmbeddedStompBroker implements StompBroker {
+  readonly broker: MessageBroker;
+  readonly options: ResolvedStompOptions;
+  private readonly ownsBroker: boolean;
+  private readonly router: DestinationRouter;
+  private readonly handlers = new HandlerRegistry();
+  private readonly collector = new StatsCollector();
+  private readonly live = new Map<string, StompSession>();
+  private readonly users = new Map<string, Set<SessionInfo>>();
+  private readonly context: SessionContext;
+  private closed = false;
+
+  constructor(options: StompBrokerOptions) {
+    this.options = resolveStompOptions(options);
+    this.ownsBroker = options.broker === undefined;
+    this.broker = options.broker ?? new MemoryBroker();
+    this.router = new DestinationRouter(this.options.prefixes);
+    this.context = {
+      options: this.options,
+      broker: this.broker,
+      router: this.router,
+      handlers: this.handlers,
+      stats: this.collector,
+      connected: (session) => {
+        const name = session.principal?.name;
+        if (name === undefined) return;
+        let set = this.users.get(name);
+        if (set === undefined) {
+          set = new Set();
+          this.users.set(name, set);
+        }
+        set.add(session);
+      },
+      closed: (session) => {
+        this.live.delete(session.id);
+        const name = session.principal?.name;
+        const set = name === undefined ? undefined : this.users.get(name);
+        if (set === undefined || name === undefined) return;
+        set.delete(session);
+        if (set.size === 0) this.users.delete(name);
+      },
+    };
+  }
+
+  handleConnection(connection: StompConnection): void {
+    if (this.closed) {
+      connection.close(1001, 'Going away');
+      return;
+    }
+    const session = new StompSession(connection, this.context);
+    this.live.set(session.id, session);
+  }
+
+  publish(destination: string, body: Payload, headers: HeadersInit = []): Promise<string> {
+    if (!this.router.isBrokerDestination(destination) || destination.startsWith(this.router.userPrefix)) {
+      return Promise.reject(new TypeError(`Sockwire STOMP: ${destination} is not a broker destination`));
+    }
+    return this.send(destination, body, headers);
+  }
+
+  sendToUser(user: string, destination: string, body: Payload, headers: HeadersInit = []): Promise<string> {
+    if (!this.router.isBrokerDestination(destination)) {
+      return Promise.reject(new TypeError(`Sockwire STOMP: ${destination} is not a broker destination`));
+    }
+    return this.send(this.router.userDestination(user, undefined, destination), body, headers);
+  }
+
+  onMessage(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void {
+    return this.handlers.add('message', pattern, handler, options);
+  }
+
+  onSubscribe(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void {
+    return this.handlers.add('subscribe', pattern, handler, options);
+  }
+
+  sessions(): SessionInfo[] {
+    return [...this.live.values()].map((session) => session.info);
+  }
+
+  userSessions(user: string): SessionInfo[] {
+    return [...(this.users.get(user) ?? [])];
+  }
+
+  stats(): StompStats {
+    return this.collector.snapshot(this.users.size, this.broker.stats());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of [...this.live.values()]) session.shutdown(1001, 'Going away');
+    if (this.ownsBroker) await this.broker.close();
+  }
+
+  private async send(destination: string, body: Payload, headers: HeadersInit): Promise<string> {
+    const message = resultToMessage(body);
+    if (message === undefined) throw new TypeError('Sockwire STOMP: a message needs a body');
+    // Explicit headers first: the first occurrence wins, so they override the body's default content-type.
+    const all = applicationHeaders([...toHeaderList(headers), ...message.headers]);
+    return this.broker.publish(destination, all, message.body);
+  }
+}
