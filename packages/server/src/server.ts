@@ -173,7 +173,10 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     }
     let timers = 0;
     for (const session of this.sessions.values()) timers += session.pendingTimers;
-    for (const connection of this.live) if (connection instanceof Session) timers += connection.pendingTimers;
+    // HTTP sessions are in both collections; only WebSocket sessions (no id) are missing from the table.
+    for (const connection of this.live) {
+      if (connection instanceof Session && connection.sessionId === null) timers += connection.pendingTimers;
+    }
     return { connections, sessionIds: this.sessions.size, timers };
   }
 

@@ -11,7 +11,7 @@ import {
 } from '../../connection.js';
 import type { ResolvedOptions } from '../../options.js';
 import { newConnectionId } from '../http.js';
-import { webSocketCloseCode, webSocketCloseReason } from './websocket-close.js';
+import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
 /**
  * `<prefix>/websocket`: a plain WebSocket with no SockJS framing (no open frame, no heartbeats, one message
@@ -60,7 +60,11 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
           : { code: code === 1005 ? CloseCode.NORMAL : code, reason: reason.toString(), wasClean: true },
       );
     });
-    socket.on('error', (error) => options.log('debug', `websocket error: ${error.message}`));
+    socket.on('error', (error) => {
+      options.log('debug', `websocket error: ${error.message}`);
+      // ws is already closing the socket with this code: report it, not the 1006 its 'close' event will say.
+      this.finish({ ...webSocketErrorClose(error), wasClean: false });
+    });
   }
 
   get protocol(): 'websocket-raw' {

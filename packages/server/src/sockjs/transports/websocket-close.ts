@@ -17,3 +17,19 @@ export function webSocketCloseReason(reason: string): string {
   while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
   return cut;
 }
+
+/** The close codes ws sends when it fails a connection over what the client sent; anything else is 1002. */
+const WS_ERROR_CLOSE: Readonly<Record<string, { code: number; reason: string }>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: { code: 1009, reason: 'Message too big' },
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: { code: 1009, reason: 'Message too big' },
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: { code: 1008, reason: 'Too many fragments' },
+  WS_ERR_INVALID_UTF8: { code: 1007, reason: 'Invalid UTF-8' },
+};
+
+/**
+ * Why ws failed a connection, from the 'error' event it emits as it sends its close frame. Its 'close' event
+ * cannot tell: ws stops reading at that point, never sees the client's reply and reports 1006.
+ */
+export function webSocketErrorClose(error: Error & { code?: string }): { code: number; reason: string } {
+  return WS_ERROR_CLOSE[error.code ?? ''] ?? { code: 1002, reason: webSocketCloseReason(error.message) };
+}

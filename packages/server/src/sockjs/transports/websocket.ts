@@ -5,7 +5,7 @@ import type { CloseInfo } from '../../connection.js';
 import type { Receiver, ReceiverEvents } from '../receiver.js';
 import type { SockjsService } from '../service.js';
 import type { Session } from '../session.js';
-import { webSocketCloseCode, webSocketCloseReason } from './websocket-close.js';
+import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
 /** The SockJS-framed WebSocket: one receiver for the whole session. */
 class WebSocketReceiver implements Receiver {
@@ -78,7 +78,12 @@ export function runWebSocketSession(
     }
     session.receive(messages);
   });
-  socket.on('error', (error) => service.options.log('debug', `websocket error: ${error.message}`));
+  socket.on('error', (error) => {
+    service.options.log('debug', `websocket error: ${error.message}`);
+    // ws is already closing the socket with this code: report it, not the 1006 its 'close' event will say.
+    const { code, reason } = webSocketErrorClose(error);
+    session.fail(code, reason);
+  });
   session.attach(new WebSocketReceiver(socket));
   return session;
 }
