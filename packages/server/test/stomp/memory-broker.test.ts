@@ -97,13 +97,14 @@ describe('MemoryBroker', () => {
 
   it('survives a consumer that cancels itself during delivery', () => {
     const broker = new MemoryBroker();
-    let handle: ReturnType<MemoryBroker['subscribe']> | undefined;
     const seen: string[] = [];
-    handle = broker.subscribe(
-      '/queue/q',
-      { deliver: (d) => (seen.push(d.message.body), handle?.cancel()) },
-      { manualAck: true },
-    );
+    const selfCancelling = {
+      deliver: (d: Delivery) => {
+        seen.push(d.message.body);
+        handle.cancel();
+      },
+    };
+    const handle = broker.subscribe('/queue/q', selfCancelling, { manualAck: true });
     const b = consumer();
     broker.subscribe('/queue/q', b, { manualAck: false });
     broker.publish('/queue/q', [], 'm');
