@@ -1,12 +1,6 @@
 import { CloseCode, decodeServerFrame, type ServerFrame } from '@sockwire/protocol';
 import type { Env } from './env.js';
-import type {
-  ServerInfo,
-  Transport,
-  TransportFactory,
-  TransportListener,
-  TransportName,
-} from './transports/transport.js';
+import type { ServerInfo, Transport, TransportFactory, TransportListener } from './transports/transport.js';
 import { endpointUrl, randomSessionId } from './url.js';
 
 export interface NegotiationTiming {
@@ -45,7 +39,7 @@ export interface NegotiationParams {
 export interface NegotiationCallbacks {
   /** Receives the winning transport's frames and end, from the frame after its open frame on. */
   readonly session: TransportListener;
-  open(transport: Transport, name: TransportName): void;
+  open(transport: Transport, factory: TransportFactory): void;
   fail(code: number, reason: string, wasClean: boolean): void;
 }
 
@@ -112,7 +106,7 @@ export function negotiate(params: NegotiationParams, callbacks: NegotiationCallb
         if (frame.type === 'open') {
           opened = true;
           settle(stop);
-          callbacks.open(transport as Transport, factory.transportName);
+          callbacks.open(transport as Transport, factory);
         } else if (frame.type === 'close') {
           // The server refused the session on purpose; another transport would be refused the same way.
           settle();

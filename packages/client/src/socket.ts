@@ -67,6 +67,7 @@ export class SockwireSocket extends EventTarget {
   #currentName: TransportName | null = null;
   #lastReceived = 0;
   #heartbeatTimer: unknown;
+  #watching = false;
   #cancel: () => void = () => {};
   readonly #env: Env;
   readonly #options: SockwireSocketOptions;
@@ -175,12 +176,12 @@ export class SockwireSocket extends EventTarget {
               frame: (frame) => live() && this.#receive(frame),
               close: (code, reason) => live() && this.#finish(code, reason, false),
             },
-            open: (transport, name) => {
+            open: (transport, factory) => {
               if (!live() || !this.#setState(OPEN)) return transport.close();
               this.#current = transport;
-              this.#currentName = name;
+              this.#currentName = factory.transportName;
               this.#lastReceived = clock.now();
-              this.#watchHeartbeat();
+              if (!factory.heartbeatsOptional) this.#watchHeartbeat();
               this.dispatchEvent(new Event('open'));
             },
             fail: (code, reason, wasClean) => live() && this.#finish(code, reason, wasClean),
@@ -208,6 +209,8 @@ export class SockwireSocket extends EventTarget {
         this.#finish(CloseCode.ABNORMAL, 'Server lost session', false);
         break;
       case 'heartbeat':
+        // The server does send heartbeats on this transport: from now on, silence means trouble.
+        if (!this.#watching) this.#watchHeartbeat();
         this.dispatchEvent(new Event('heartbeat'));
         break;
       case 'messages':
@@ -229,6 +232,7 @@ export class SockwireSocket extends EventTarget {
    */
   #watchHeartbeat(): void {
     const limit = this.#options.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
+    this.#watching = true;
     if (limit <= 0) return;
     const { clock } = this.#env;
     const check = (): void => {

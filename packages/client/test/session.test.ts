@@ -1,13 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SockwireSocket, type SockwireSocketOptions } from '../src/index.js';
-import {
-  FakeEventSource,
-  type FakeHttp,
-  type FakeRequest,
-  FakeWebSocket,
-  fakeEnv,
-  recordEvents,
-} from './support/fakes.js';
+import { FakeEventSource, type FakeRequest, FakeWebSocket, fakeEnv, recordEvents } from './support/fakes.js';
 
 const URL_ = 'http://example.test/echo';
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
@@ -214,7 +207,18 @@ describe('closing', () => {
 
 describe('heartbeats', () => {
   it('closes with 2011 after heartbeatTimeout of silence', async () => {
-    const { socket, events } = await overWebSocket();
+    const { socket, events } = await overHttp('xhr-streaming');
+    await advance(59_999);
+    expect(socket.readyState).toBe(SockwireSocket.OPEN);
+    await advance(1);
+    expect(events).toEqual(['open', 'error', 'close:2011']);
+  });
+
+  it('over WebSocket, watches only once the server has sent a heartbeat frame (sockjs-node pings instead)', async () => {
+    const { socket, ws, events } = await overWebSocket();
+    await advance(10 * 60_000);
+    expect(socket.readyState).toBe(SockwireSocket.OPEN);
+    ws.frame('h');
     await advance(59_999);
     expect(socket.readyState).toBe(SockwireSocket.OPEN);
     await advance(1);
@@ -223,6 +227,7 @@ describe('heartbeats', () => {
 
   it('stays open while heartbeats or messages arrive', async () => {
     const { socket, ws } = await overWebSocket({ heartbeatTimeout: 30_000 });
+    ws.frame('h');
     const beats: number[] = [];
     socket.addEventListener('heartbeat', () => beats.push(Date.now()));
     for (let i = 0; i < 12; i++) {
@@ -236,7 +241,7 @@ describe('heartbeats', () => {
   });
 
   it('never times out with heartbeatTimeout 0', async () => {
-    const { socket } = await overWebSocket({ heartbeatTimeout: 0 });
+    const { socket } = await overHttp('xhr-polling', { heartbeatTimeout: 0 });
     await advance(3_600_000);
     expect(socket.readyState).toBe(SockwireSocket.OPEN);
   });
@@ -338,11 +343,6 @@ describe('sending over HTTP', () => {
 });
 
 describe('receiving over HTTP', () => {
-  async function drain(http: FakeHttp): Promise<void> {
-    await advance(0);
-    expect(http).toBeDefined();
-  }
-
   it('xhr-streaming: frames split anywhere, even inside a character; next request when one ends', async () => {
     const { http, events, first } = await overHttp('xhr-streaming');
     // Byte by byte, so that multi-byte UTF-8 sequences arrive in pieces.
@@ -350,13 +350,13 @@ describe('receiving over HTTP', () => {
       first.pushBytes(Uint8Array.of(byte));
     }
     first.end();
-    await drain(http);
+    await advance(0);
     expect(events).toEqual(['open', 'message:héllo', 'message:\u{1F600}', 'message:x']);
     expect(http.to('xhr_streaming')).toHaveLength(2);
     const second = http.last('xhr_streaming');
     expect(sessionOf(second)).toBe(sessionOf(first));
     second.open().push('a["h\u00e9').push('llo"]\n');
-    await drain(http);
+    await advance(0);
     expect(events).toEqual(['open', 'message:héllo', 'message:\u{1F600}', 'message:x', 'message:héllo']);
   });
 
@@ -364,11 +364,11 @@ describe('receiving over HTTP', () => {
     const { http, events, first } = await overHttp('xhr-polling');
     expect(http.to('xhr')).toHaveLength(2);
     http.last('xhr').reply(200, 'a["1","2"]\n');
-    await drain(http);
+    await advance(0);
     http.last('xhr').reply(200, 'h\n');
-    await drain(http);
+    await advance(0);
     http.last('xhr').reply(200, 'a["3"]\n');
-    await drain(http);
+    await advance(0);
     expect(events).toEqual(['open', 'message:1', 'message:2', 'message:3']);
     expect(http.to('xhr')).toHaveLength(5);
     expect(new Set(http.to('xhr').map(sessionOf))).toEqual(new Set([sessionOf(first)]));
@@ -377,7 +377,7 @@ describe('receiving over HTTP', () => {
   it('closes with 1006 on a response without a single frame, or a failed poll', async () => {
     const { http, events } = await overHttp('xhr-polling');
     http.last('xhr').reply(200, '');
-    await drain(http);
+    await advance(0);
     expect(events).toEqual(['open', 'error', 'close:1006']);
 
     const second = await overHttp('xhr-streaming');
@@ -389,7 +389,7 @@ describe('receiving over HTTP', () => {
   it('closes with the close frame a poll brings, and polls no more', async () => {
     const { http, events } = await overHttp('xhr-polling');
     http.last('xhr').reply(200, 'c[3000,"Go away!"]\n');
-    await drain(http);
+    await advance(0);
     expect(events).toEqual(['open', 'close:3000']);
     expect(http.to('xhr')).toHaveLength(2);
   });

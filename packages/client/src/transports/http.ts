@@ -69,9 +69,9 @@ export function httpTransport(
       let sending = false;
       const flush = (): void => {
         if (sending || queue.length === 0) return;
-        let length = 0;
-        let count = 0;
-        while (count < queue.length && (count === 0 || length < MAX_BATCH_LENGTH)) {
+        let length = (queue[0] as string).length;
+        let count = 1;
+        while (count < queue.length && length + (queue[count] as string).length < MAX_BATCH_LENGTH) {
           length += (queue[count] as string).length + 1;
           count++;
         }

@@ -43,6 +43,12 @@ export interface TransportContext {
 /** One transport, passed in by value so a bundle carries only the transports it names. */
 export interface TransportFactory {
   readonly transportName: TransportName;
+  /**
+   * The server may keep this transport alive some other way than `h` frames, so silence proves nothing until
+   * a first heartbeat frame has arrived. (sockjs-node sends WebSocket pings instead of `h` frames, and script
+   * never sees pings.)
+   */
+  readonly heartbeatsOptional?: boolean;
   /** Whether the runtime has what this transport needs and the server allows it. */
   enabled(env: Env, info: ServerInfo): boolean;
   /** Start a new session over this transport. */

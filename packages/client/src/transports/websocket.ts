@@ -7,6 +7,7 @@ const ignore = (): void => {};
 /** SockJS over a native WebSocket: `<base>/<server>/<session>/websocket`, one SockJS frame per message. */
 export const WebSocketTransport: TransportFactory = {
   transportName: 'websocket',
+  heartbeatsOptional: true,
   enabled: (env, info) => env.WebSocket !== undefined && info.websocket,
   open({ env, url }, listener) {
     const Ctor = env.WebSocket as NonNullable<typeof env.WebSocket>;

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createSockwireServer } from '@sockwire/server';
 import { CLOSE_REQUEST } from './scenarios.js';
 
 /*
@@ -67,6 +68,28 @@ export const sockjsNode: ServiceFactory = (server, options) => {
   service.installHandlers(server, { prefix: '/echo' });
 };
 
+export const sockwireServer: ServiceFactory = (server, options) => {
+  const service = createSockwireServer({
+    prefix: '/echo',
+    websocket: options.websocket ?? true,
+    jsessionid: options.jsessionid ?? false,
+    heartbeatDelay: options.heartbeatDelay ?? 25_000,
+    disconnectDelay: options.disconnectDelay ?? 5_000,
+    responseLimit: options.responseLimit ?? 128 * 1024,
+    allowedOrigins: '*',
+    log: () => {},
+  });
+  service.on('connection', (connection) => connection.on('data', echo(connection)));
+  service.installHandlers(server);
+  // Sessions hold timers; a stopped server must not keep them (the sockets are gone already).
+  server.on('close', () => service.close());
+};
+
+export const SERVERS: ReadonlyArray<[name: string, install: ServiceFactory]> = [
+  ['sockjs-node', sockjsNode],
+  ['sockwire', sockwireServer],
+];
+
 export async function startEchoServer(
   install: ServiceFactory,
   options: EchoServerOptions = {},
@@ -79,6 +102,11 @@ export async function startEchoServer(
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
+    });
+    // What an application server does outside the service's prefix (sockjs-node leaves such requests hanging).
+    server.on('request', (_request, response) => {
+      response.writeHead(404);
+      response.end();
     });
     install(server, options);
     server.listen(port, '127.0.0.1');

@@ -104,3 +104,15 @@ export function trickyText(): string[] {
 export function asciiOfSize(bytes: number): string {
   return 'x'.repeat(bytes);
 }
+
+/** Send `count` numbered messages as fast as possible; resolves with any that came back out of order. */
+export async function orderedBurst(socket: ScenarioSocket, count: number): Promise<string[]> {
+  const messages = Array.from({ length: count }, (_, i) => `m${i}`);
+  const replies = await echo(socket, messages);
+  return replies.filter((reply, i) => reply !== messages[i]);
+}
+
+/** Resolves after `ms` of real time (integration scenarios only: unit tests use fake timers). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SockwireSocket, type SockwireSocketOptions, type TransportName } from '../src/index.js';
+import { ReconnectingSocket } from '../src/reconnect.js';
+import { type EchoServer, SERVERS, startEchoServer } from './support/echo-servers.js';
+import { nodeEnv } from './support/node-env.js';
+import {
+  asciiOfSize,
+  CLOSE_REQUEST,
+  closed,
+  echo,
+  nextMessages,
+  open,
+  orderedBurst,
+  trickyText,
+} from './support/scenarios.js';
+
+/*
+ * Every transport against both servers, over real sockets on ephemeral ports.
+ */
+
+const TRANSPORTS: readonly TransportName[] = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
+
+describe.each(SERVERS)('against %s', (_name, install) => {
+  let server: EchoServer;
+  beforeAll(async () => {
+    server = await startEchoServer(install);
+  });
+  afterAll(() => server.stop());
+
+  describe.each(TRANSPORTS)('over %s', (transport) => {
+    const options: SockwireSocketOptions = { ...nodeEnv, transports: [transport] };
+
+    it('opens, reports its transport and echoes ASCII, multi-byte text and every escaped character', async () => {
+      const socket = await open(SockwireSocket, server.url, options);
+      expect(socket.transport).toBe(transport);
+      const texts = trickyText();
+      expect(await echo(socket, texts)).toEqual(texts);
+      // Lone surrogates cannot be UTF-8 encoded; the JSON escaping carries them anyway.
+      expect(await echo(socket, ['\ud800 lone \udfff'])).toEqual(['\ud800 lone \udfff']);
+      socket.close();
+    });
+
+    it('echoes messages from 1 byte to 1 MB', async () => {
+      const socket = await open(SockwireSocket, server.url, options);
+      for (const size of [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]) {
+        const [reply] = await echo(socket, [asciiOfSize(size)]);
+        expect(reply?.length).toBe(size);
+      }
+      socket.close();
+    });
+
+    it('keeps 10,000 messages in order', async () => {
+      const socket = await open(SockwireSocket, server.url, options);
+      expect(await orderedBurst(socket, 10_000)).toEqual([]);
+      socket.close();
+    });
+
+    it('surfaces a server-initiated close with its code and reason', async () => {
+      const socket = await open(SockwireSocket, server.url, options);
+      const info = closed(socket);
+      socket.send(CLOSE_REQUEST);
+      expect(await info).toEqual({ code: 3000, reason: 'Go away!', wasClean: true });
+      expect(socket.readyState).toBe(SockwireSocket.CLOSED);
+    });
+
+    it('closes cleanly from the client side', async () => {
+      const socket = await open(SockwireSocket, server.url, options);
+      const info = closed(socket);
+      socket.close(4000, 'done');
+      expect(await info).toEqual({ code: 4000, reason: 'done', wasClean: true });
+    });
+  });
+
+  it('falls back on its own when the runtime has no WebSocket', async () => {
+    const socket = await open(SockwireSocket, server.url, { EventSource: nodeEnv.EventSource });
+    expect(socket.transport).toBe('xhr-streaming');
+    expect(await echo(socket, ['fallback'])).toEqual(['fallback']);
+    socket.close();
+  });
+
+  it('closes with 1002 when nothing answers at the URL', async () => {
+    const socket = new SockwireSocket(server.url.replace('/echo', '/nowhere'), nodeEnv);
+    expect(await closed(socket)).toMatchObject({ code: 1002, wasClean: false });
+  });
+});
+
+describe.each(SERVERS)('%s configured differently', (name, install) => {
+  it('without WebSocket support: the client learns it from /info and falls back', async () => {
+    const server = await startEchoServer(install, { websocket: false });
+    try {
+      const socket = await open(SockwireSocket, server.url, nodeEnv);
+      expect(socket.transport).toBe('xhr-streaming');
+      socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(TRANSPORTS)('with fast heartbeats and a small response limit, %s stays up', async (transport) => {
+    const server = await startEchoServer(install, {
+      heartbeatDelay: 50,
+      responseLimit: 4096,
+      jsessionid: true,
+    });
+    try {
+      const socket = await open(SockwireSocket, server.url, {
+        ...nodeEnv,
+        transports: [transport],
+        heartbeatTimeout: 400,
+      });
+      let beats = 0;
+      socket.addEventListener('heartbeat', () => beats++);
+      const messages = Array.from({ length: 50 }, (_, i) => `${i}:${'z'.repeat(500)}`);
+      expect(await echo(socket, messages)).toEqual(messages);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(socket.readyState).toBe(SockwireSocket.OPEN);
+      // sockjs-node keeps a WebSocket alive with pings, which script never sees, instead of `h` frames:
+      // the socket must not take that silence for a dead server.
+      if (name === 'sockjs-node' && transport === 'websocket') expect(beats).toBe(0);
+      else expect(beats).toBeGreaterThan(2);
+      socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(TRANSPORTS)('survives a restart over %s with ReconnectingSocket', async (transport) => {
+    const server = await startEchoServer(install);
+    try {
+      const socket = new ReconnectingSocket(server.url, {
+        ...nodeEnv,
+        transports: [transport],
+        minDelay: 50,
+        maxDelay: 200,
+      });
+      const opened = new Promise((resolve) => socket.addEventListener('open', resolve));
+      await opened;
+      expect(socket.transport).toBe(transport);
+      const codes: number[] = [];
+      socket.addEventListener('reconnecting', (event) =>
+        codes.push((event as Event & { code: number }).code),
+      );
+      const reconnected = new Promise((resolve) => socket.addEventListener('reconnected', resolve));
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(codes.length).toBeGreaterThan(0);
+      // Sent while down: queued, delivered after the reconnect.
+      const reply = nextMessages(socket as unknown as Parameters<typeof nextMessages>[0], 1);
+      socket.send('queued while down');
+      await server.start();
+      await reconnected;
+      expect(await reply).toEqual(['queued while down']);
+      socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
