@@ -12,9 +12,9 @@ const SUBPROTOCOL_VERSION: Readonly<Record<string, StompVersion>> = {
 /**
  * The version to speak, or undefined when there is none in common.
  *
- * A CONNECT without `accept-version` is a 1.0 client. A negotiated WebSocket subprotocol (`v11.stomp`) is the
- * client's ceiling: it agreed to that version in the handshake, so we pick nothing newer; with no
- * `accept-version` it also stands in for one (a subprotocol-aware client that omits the header).
+ * A CONNECT without `accept-version` is a 1.0 client, whatever the WebSocket handshake said (stompjs offers
+ * all three subprotocols and we pick the newest, which tells nothing about the client). A negotiated
+ * subprotocol is a ceiling, though: a client that agreed to `v11.stomp` gets nothing newer than 1.1.
  */
 export function negotiateVersion(
   acceptVersion: string | undefined,
@@ -22,9 +22,7 @@ export function negotiateVersion(
   supported: readonly StompVersion[],
 ): StompVersion | undefined {
   const ceiling = SUBPROTOCOL_VERSION[subprotocol];
-  let offered: readonly string[];
-  if (acceptVersion !== undefined) offered = acceptVersion.split(',').map((v) => v.trim());
-  else offered = [ceiling ?? '1.0'];
+  const offered = acceptVersion === undefined ? ['1.0'] : acceptVersion.split(',').map((v) => v.trim());
   for (const version of STOMP_VERSIONS) {
     if (ceiling !== undefined && version > ceiling) continue;
     if (offered.includes(version) && supported.includes(version)) return version;

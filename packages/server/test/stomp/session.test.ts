@@ -92,11 +92,18 @@ describe('STOMP session (fake connection, manual clock)', () => {
       expect(header(c.take()[0], 'version')).toBe('1.1');
     });
 
-    it('the subprotocol stands in for a missing accept-version', () => {
+    it('no accept-version is 1.0 whatever the subprotocol', () => {
       const { client } = setup();
       const c = client(undefined, { subprotocol: 'v12.stomp' });
       c.send('CONNECT', {});
-      expect(header(c.take()[0], 'version')).toBe('1.2');
+      expect(header(c.take()[0], 'version')).toBe('1.0');
+    });
+
+    it('a subprotocol below every accepted version is a version mismatch', () => {
+      const { client } = setup();
+      const c = client(undefined, { subprotocol: 'v10.stomp' });
+      c.send('CONNECT', { 'accept-version': '1.2' });
+      expect(header(c.take()[0], 'message')).toBe('Version mismatch');
     });
 
     it('a server limited to 1.2 refuses 1.0 clients with the versions it has', () => {

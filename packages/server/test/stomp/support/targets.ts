@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { decodeServerFrame } from '@sockwire/protocol';
 import WebSocket from 'ws';
 import { createStompBroker, type StompBroker, type StompBrokerOptions } from '../../../src/stomp/index.js';
 import { FakeConnection } from './fake-connection.js';
@@ -118,6 +119,55 @@ export function webSocketTarget(name: string, url: string): Target {
         const socket = new WebSocket(url, ['v12.stomp', 'v11.stomp', 'v10.stomp']);
         sockets.add(socket);
         socket.once('open', () => resolve(new WebSocketClient(socket)));
+        socket.once('error', reject);
+      }),
+    close: async () => {
+      for (const socket of sockets) socket.terminate();
+    },
+  };
+}
+
+class SockJsWebSocketClient extends RawClient {
+  private readonly socket: WebSocket;
+
+  constructor(socket: WebSocket) {
+    super();
+    this.socket = socket;
+    socket.on('message', (data: Buffer) => {
+      const frame = decodeServerFrame(data.toString('utf8'));
+      if (frame.type === 'messages') for (const message of frame.messages) this.receive(message);
+      else if (frame.type === 'close') this.closed();
+    });
+    socket.on('close', () => this.closed());
+    socket.on('error', () => {});
+  }
+
+  send(text: string): void {
+    this.socket.send(JSON.stringify([text]));
+  }
+
+  drop(): void {
+    this.socket.terminate();
+  }
+}
+
+/** STOMP over SockJS's WebSocket transport (`<base>/<server>/<session>/websocket`, `a[...]` framing). */
+export function sockjsWebSocketTarget(name: string, base: string): Target {
+  const sockets = new Set<WebSocket>();
+  let sessions = 0;
+  return {
+    name,
+    timeout: 1000,
+    open: () =>
+      new Promise((resolve, reject) => {
+        const url = `${base}/000/s${process.pid}x${++sessions}/websocket`;
+        const socket = new WebSocket(url, ['v12.stomp', 'v11.stomp', 'v10.stomp']);
+        sockets.add(socket);
+        // The open frame `o` comes first; the client is ready once it has.
+        socket.once('message', (data: Buffer) => {
+          if (data.toString() === 'o') resolve(new SockJsWebSocketClient(socket));
+          else reject(new Error(`expected the SockJS open frame, got ${data.toString().slice(0, 40)}`));
+        });
         socket.once('error', reject);
       }),
     close: async () => {
