@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SockwireSocket, type SockwireSocketOptions, type TransportName } from '../src/index.js';
 import { ReconnectingSocket } from '../src/reconnect.js';
+import { startBufferingProxy } from './support/buffering-proxy.js';
 import { type EchoServer, SERVERS, startEchoServer } from './support/echo-servers.js';
 import { nodeEnv } from './support/node-env.js';
 import {
@@ -152,6 +153,44 @@ describe.each(SERVERS)('%s configured differently', (name, install) => {
       expect(await reply).toEqual(['queued while down']);
       socket.close();
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe.each(SERVERS)('%s behind hostile networks', (_name, install) => {
+  /** sockjs-client's WebSocket timeout is at least 2 x 300 ms whatever the round-trip time. */
+  const SOCKJS_CLIENT_MIN_WS_TIMEOUT = 600;
+
+  it.each(['refuse', 'stall'] as const)(
+    'falls back fast when a proxy does %s the WebSocket upgrade',
+    async (upgrade) => {
+      const server = await startEchoServer(install, { upgrade });
+      try {
+        const started = performance.now();
+        const socket = await open(SockwireSocket, server.url, nodeEnv);
+        const elapsed = performance.now() - started;
+        expect(socket.transport).toBe('xhr-streaming');
+        expect(elapsed).toBeLessThan(SOCKJS_CLIENT_MIN_WS_TIMEOUT);
+        expect(await echo(socket, ['through'])).toEqual(['through']);
+        socket.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+
+  it('ends up on xhr-polling behind a proxy that buffers whole responses', async () => {
+    const server = await startEchoServer(install);
+    const proxy = await startBufferingProxy(server.url);
+    try {
+      const socket = await open(SockwireSocket, proxy.url, nodeEnv);
+      expect(socket.transport).toBe('xhr-polling');
+      const messages = trickyText();
+      expect(await echo(socket, messages)).toEqual(messages);
+      socket.close();
+    } finally {
+      await proxy.stop();
       await server.stop();
     }
   });

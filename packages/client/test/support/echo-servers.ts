@@ -16,6 +16,8 @@ export interface EchoServerOptions {
   heartbeatDelay?: number;
   disconnectDelay?: number;
   responseLimit?: number;
+  /** Play a proxy in front of the WebSocket upgrade: answer it 403, or swallow it and never answer. */
+  upgrade?: 'refuse' | 'stall';
 }
 
 export interface EchoServer {
@@ -109,6 +111,12 @@ export async function startEchoServer(
       response.end();
     });
     install(server, options);
+    if (options.upgrade) {
+      server.removeAllListeners('upgrade');
+      server.on('upgrade', (_request, socket: Socket) => {
+        if (options.upgrade === 'refuse') socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+      });
+    }
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
