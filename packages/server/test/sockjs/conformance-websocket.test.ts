@@ -125,7 +125,8 @@ describe('SockJS WebSocket', () => {
       headers: { Upgrade: 'WebSocket', Connection: 'close' },
     });
     expect(noUpgrade.status).toBe(400);
-    for (const headers of [{ Upgrade: 'WebSocket', Connection: 'Upgrade' }, {}]) {
+    const variants: Record<string, string>[] = [{ Upgrade: 'WebSocket', Connection: 'Upgrade' }, {}];
+    for (const headers of variants) {
       const r = await POST(`${server.base}/echo/0/0/websocket`, undefined, headers);
       expect(r.status).toBe(405);
       expect(r.headers['content-type']).toBeUndefined();

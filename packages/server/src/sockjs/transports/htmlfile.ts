@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  htmlfileFrame,
-  htmlfilePrelude,
-  type SockJSProtocolError,
-  validateCallback,
-} from '@sockwire/protocol';
-import { sendText, sessionHeaders } from '../http.js';
-import { HttpReceiver } from '../http-receiver.js';
+import { serveReceiving } from '../receiving.js';
 import type { SockjsService } from '../service.js';
+import { callbackParameter } from './callback.js';
 
 /** `GET .../htmlfile?c=cb`: an HTML page that streams `<script>` chunks into the parent's callback. */
 export function handleHtmlfile(
@@ -17,16 +11,7 @@ export function handleHtmlfile(
   sessionId: string,
   query: URLSearchParams,
 ): void {
-  let callback: string;
-  try {
-    callback = validateCallback(query.get('c'));
-  } catch (error) {
-    sendText(response, 500, (error as SockJSProtocolError).message);
-    return;
-  }
-  const headers = sessionHeaders(service.options, request, response, 'text/html; charset=UTF-8');
-  response.writeHead(200, headers);
-  response.write(htmlfilePrelude(callback));
-  const session = service.openSession(sessionId, 'htmlfile', request);
-  session.attach(new HttpReceiver('htmlfile', response, htmlfileFrame, service.options.responseLimit));
+  const callback = callbackParameter(query, response);
+  if (callback !== null)
+    serveReceiving(service, request, response, sessionId, { transport: 'htmlfile', callback });
 }

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jsonpFrame, type SockJSProtocolError, validateCallback } from '@sockwire/protocol';
-import { sendText, sessionHeaders } from '../http.js';
-import { HttpReceiver } from '../http-receiver.js';
+import { serveReceiving } from '../receiving.js';
 import type { SockjsService } from '../service.js';
+import { callbackParameter } from './callback.js';
 
 /** `GET .../jsonp?c=cb`: one frame per response, wrapped in the callback. */
 export function handleJsonpPolling(
@@ -12,15 +11,8 @@ export function handleJsonpPolling(
   sessionId: string,
   query: URLSearchParams,
 ): void {
-  let callback: string;
-  try {
-    callback = validateCallback(query.get('c'));
-  } catch (error) {
-    sendText(response, 500, (error as SockJSProtocolError).message);
-    return;
+  const callback = callbackParameter(query, response);
+  if (callback !== null) {
+    serveReceiving(service, request, response, sessionId, { transport: 'jsonp-polling', callback });
   }
-  const headers = sessionHeaders(service.options, request, response, 'application/javascript; charset=UTF-8');
-  response.writeHead(200, headers);
-  const session = service.openSession(sessionId, 'jsonp-polling', request);
-  session.attach(new HttpReceiver('jsonp-polling', response, (frame) => jsonpFrame(callback, frame), 0));
 }

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  EVENTSOURCE_PRELUDE,
+  eventSourceFrame,
+  htmlfileFrame,
+  htmlfilePrelude,
+  jsonpFrame,
+  XHR_STREAMING_PRELUDE,
+  xhrFrame,
+} from '@sockwire/protocol';
+import type { TransportName } from '../connection.js';
+import { sessionHeaders } from './http.js';
+import { HttpReceiver } from './http-receiver.js';
+import type { SockjsService } from './service.js';
+
+/**
+ * The HTTP transports that receive frames, described as data: what a receiving request needs in order to be
+ * answered, whichever node ends up serving its session. `callback` is the validated `c` parameter of
+ * htmlfile and JSONP.
+ */
+export interface ReceivingRequest {
+  readonly transport: HttpReceivingTransport;
+  readonly callback?: string;
+}
+
+export type HttpReceivingTransport = Extract<
+  TransportName,
+  'xhr-polling' | 'xhr-streaming' | 'eventsource' | 'htmlfile' | 'jsonp-polling'
+>;
+
+interface ReceivingSpec {
+  readonly contentType: string;
+  /** Streaming responses carry frames until the response limit; polling responses carry one. */
+  readonly streaming: boolean;
+  prelude(callback: string): string;
+  frame(callback: string): (frame: string) => string;
+}
+
+const none = () => '';
+
+const SPECS: Readonly<Record<HttpReceivingTransport, ReceivingSpec>> = {
+  'xhr-polling': {
+    contentType: 'application/javascript; charset=UTF-8',
+    streaming: false,
+    prelude: none,
+    frame: () => xhrFrame,
+  },
+  'xhr-streaming': {
+    contentType: 'application/javascript; charset=UTF-8',
+    streaming: true,
+    prelude: () => XHR_STREAMING_PRELUDE,
+    frame: () => xhrFrame,
+  },
+  // No charset parameter: the protocol suite compares the bare type, and event streams are always UTF-8.
+  eventsource: {
+    contentType: 'text/event-stream',
+    streaming: true,
+    prelude: () => EVENTSOURCE_PRELUDE,
+    frame: () => eventSourceFrame,
+  },
+  htmlfile: {
+    contentType: 'text/html; charset=UTF-8',
+    streaming: true,
+    prelude: htmlfilePrelude,
+    frame: () => htmlfileFrame,
+  },
+  'jsonp-polling': {
+    contentType: 'application/javascript; charset=UTF-8',
+    streaming: false,
+    prelude: none,
+    frame: (callback) => (frame) => jsonpFrame(callback, frame),
+  },
+};
+
+export function receivingSpec(request: ReceivingRequest): {
+  contentType: string;
+  streaming: boolean;
+  prelude: string;
+  frame: (frame: string) => string;
+} {
+  const spec = SPECS[request.transport];
+  const callback = request.callback ?? '';
+  return {
+    contentType: spec.contentType,
+    streaming: spec.streaming,
+    prelude: spec.prelude(callback),
+    frame: spec.frame(callback),
+  };
+}
+
+/**
+ * Answer a receiving request: headers, prelude, then attach it to its session (created by this request if
+ * the id is new) as a receiver that frames and limits what it carries.
+ */
+export function serveReceiving(
+  service: SockjsService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  sessionId: string,
+  receiving: ReceivingRequest,
+): void {
+  const spec = receivingSpec(receiving);
+  response.writeHead(200, sessionHeaders(service.options, request, response, spec.contentType));
+  if (spec.prelude !== '') response.write(spec.prelude);
+  const session = service.openSession(sessionId, receiving.transport, request);
+  const limit = spec.streaming ? service.options.responseLimit : 0;
+  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, limit));
+}
