@@ -7,8 +7,8 @@ export class SockwireCloseEvent extends Event {
   readonly reason: string;
   readonly wasClean: boolean;
 
-  constructor(code: number, reason: string, wasClean: boolean, type = 'close') {
-    super(type);
+  constructor(code: number, reason: string, wasClean: boolean) {
+    super('close');
     this.code = code;
     this.reason = reason;
     this.wasClean = wasClean;
