@@ -1,0 +1,261 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createServer } from '../index.js';
+import type { AllowedOrigins } from '../options.js';
+import { chooseStompSubprotocol } from '../stomp/negotiate.js';
+import { createStompBroker, type StompBroker } from '../stomp/stomp-broker.js';
+import { listenTcp, type StompTcpServer } from '../tcp/listen-tcp.js';
+
+export const SERVE_USAGE = `Usage: sockwire serve --port <n> [options]
+
+A standalone STOMP 1.2 broker (in memory) over SockJS, a raw WebSocket and, optionally, plain TCP.
+
+Options:
+  --port <n>                 HTTP port (0 picks a free one)
+  --host <h>                 Address to listen on (default: both loopbacks, 127.0.0.1 and ::1)
+  --prefix <path>            SockJS prefix (default /stomp; raw WebSocket at <prefix>/websocket)
+  --tcp-port <n>             Also speak plain STOMP over TCP on this port
+  --allowed-origins <list>   Comma-separated page origins allowed to connect, or * (default: same origin)
+  --static <dir>             Serve files from <dir> at / (e.g. a chat page)
+`;
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly prefix?: string;
+  readonly tcpPort?: number;
+  readonly allowedOrigins?: AllowedOrigins;
+  readonly staticDir?: string;
+  /** The broker to serve; default a new in-memory one. */
+  readonly broker?: StompBroker;
+}
+
+export interface RunningServe {
+  readonly broker: StompBroker;
+  readonly urls: {
+    readonly sockjs: string;
+    readonly websocket: string;
+    readonly tcp?: string;
+    readonly static?: string;
+  };
+  close(): Promise<void>;
+}
+
+/** Start everything `sockwire serve` runs; resolves once every listener is up. */
+export async function startServe(options: ServeOptions): Promise<RunningServe> {
+  const prefix = options.prefix ?? '/stomp';
+  const broker = options.broker ?? createStompBroker();
+  const sockjs = createServer({
+    prefix,
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
+  });
+  sockjs.on('connection', (connection) => broker.handleConnection(connection));
+  const hosts = options.host === undefined ? ['127.0.0.1', '::1'] : [options.host];
+  const servers: Server[] = [];
+  const tcpServers: StompTcpServer[] = [];
+  let port = options.port;
+  let tcpPort = options.tcpPort;
+  try {
+    for (const [index, host] of hosts.entries()) {
+      const http = createHttpServer(
+        options.staticDir === undefined ? notFound : staticFiles(options.staticDir),
+      );
+      sockjs.installHandlers(http);
+      // Without --host the second loopback is a convenience: `localhost` may resolve to either.
+      const listening = await listen(http, port, host).catch((error: unknown) => {
+        if (index === 0) throw error;
+        return undefined;
+      });
+      if (listening === undefined) continue;
+      servers.push(http);
+      port = (http.address() as AddressInfo).port;
+      if (tcpPort !== undefined) {
+        const tcp = await listenTcp({ broker, port: tcpPort, host });
+        tcpServers.push(tcp);
+        tcpPort = tcp.port;
+      }
+    }
+  } catch (error) {
+    await stopAll(broker, sockjs, servers, tcpServers);
+    throw error;
+  }
+  const shownHost = hostForUrl(options.host === undefined ? 'localhost' : options.host);
+  return {
+    broker,
+    urls: {
+      sockjs: `http://${shownHost}:${port}${prefix}`,
+      websocket: `ws://${shownHost}:${port}${prefix}/websocket`,
+      ...(tcpPort === undefined ? {} : { tcp: `tcp://${shownHost}:${tcpPort}` }),
+      ...(options.staticDir === undefined ? {} : { static: `http://${shownHost}:${port}/` }),
+    },
+    close: () => stopAll(broker, sockjs, servers, tcpServers),
+  };
+}
+
+/** `sockwire serve ...`: start, print the URLs, and stop cleanly on SIGINT/SIGTERM. */
+export async function runServe(argv: string[]): Promise<void> {
+  const options = parseServeArgs(argv);
+  const running = await startServe(options);
+  const { urls } = running;
+  const lines = [
+    'sockwire serve: STOMP broker ready',
+    `  SockJS     ${urls.sockjs}`,
+    `  WebSocket  ${urls.websocket}`,
+    ...(urls.tcp === undefined ? [] : [`  TCP        ${urls.tcp}`]),
+    ...(urls.static === undefined ? [] : [`  static     ${urls.static} (${options.staticDir})`]),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`sockwire serve: ${signal}, stopping\n`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`sockwire serve: error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export function parseServeArgs(argv: string[]): ServeOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      prefix: { type: 'string' },
+      'tcp-port': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      static: { type: 'string' },
+    },
+  });
+  const origins = values['allowed-origins'];
+  return {
+    port: portNumber(values.port, '--port'),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+    ...(values['tcp-port'] === undefined ? {} : { tcpPort: portNumber(values['tcp-port'], '--tcp-port') }),
+    ...(origins === undefined
+      ? {}
+      : { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) }),
+    ...(values.static === undefined ? {} : { staticDir: values.static }),
+  };
+}
+
+function portNumber(value: string | undefined, flag: string): number {
+  const port = Number(value);
+  if (value === undefined || !/^[0-9]+$/.test(value) || port > 65535) {
+    throw new TypeError(
+      `sockwire serve: ${flag} needs a port number from 0 to 65535${value === undefined ? '' : `, got ${value}`}\n\n${SERVE_USAGE}`,
+    );
+  }
+  return port;
+}
+
+function listen(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog: 4096 }, () => {
+      server.off('error', reject);
+      resolveListen(server);
+    });
+  });
+}
+
+async function stopAll(
+  broker: StompBroker,
+  sockjs: { close(): void },
+  servers: readonly Server[],
+  tcpServers: readonly StompTcpServer[],
+): Promise<void> {
+  await broker.close();
+  sockjs.close();
+  await Promise.all([
+    ...tcpServers.map((tcp) => tcp.close()),
+    ...servers.map(
+      (server) =>
+        new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+    ),
+  ]);
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function notFound(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' });
+  response.end('Not found\n');
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=UTF-8',
+  '.js': 'text/javascript; charset=UTF-8',
+  '.mjs': 'text/javascript; charset=UTF-8',
+  '.css': 'text/css; charset=UTF-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=UTF-8',
+};
+
+/** GET/HEAD of files under `dir` (index.html for directories); nothing outside it is reachable. */
+function staticFiles(dir: string): (request: IncomingMessage, response: ServerResponse) => void {
+  const root = resolve(dir);
+  return (request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD' });
+      response.end();
+      return;
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    } catch {
+      notFound(request, response);
+      return;
+    }
+    let file = resolve(join(root, pathname));
+    if (file !== root && !file.startsWith(root + sep)) {
+      notFound(request, response);
+      return;
+    }
+    stat(file)
+      .then(async (info) => {
+        if (info.isDirectory()) {
+          file = join(file, 'index.html');
+          info = await stat(file);
+        }
+        if (!info.isFile()) throw new Error('not a file');
+        response.writeHead(200, {
+          'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Length': info.size,
+          'Cache-Control': 'no-cache',
+        });
+        if (request.method === 'HEAD') response.end();
+        else createReadStream(file).pipe(response);
+      })
+      .catch(() => notFound(request, response));
+  };
+}
