@@ -5,6 +5,7 @@ import { POST, sessionUrl, startServer, type TestServer } from './helpers.js';
 import {
   expectHealthy,
   failOnEscapedErrors,
+  ManualClock,
   nextConnection,
   openWebSocket,
   rawClient,
@@ -26,12 +27,18 @@ const CHUNK = 'x'.repeat(16 * 1024);
 /** Far more than the loopback socket buffers of a non-reading peer can absorb (a few MiB). */
 const MAX_TURNS = 4000;
 
+/** Session lifetimes run on this clock, so that no test depends on how fast the machine is. */
+const clock = new ManualClock();
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({
-    // A response limit no test reaches, so streams end only when the tests want them to.
-    bp: { highWaterMark: HIGH_WATER_MARK, maxBufferedBytes: MAX_BUFFERED, responseLimit: 1 << 30 },
-  });
+  server = await startServer(
+    {
+      // A response limit no test reaches, so streams end only when the tests want them to.
+      bp: { highWaterMark: HIGH_WATER_MARK, maxBufferedBytes: MAX_BUFFERED, responseLimit: 1 << 30 },
+    },
+    { timers: clock },
+  );
 });
 afterAll(() => server.close());
 
@@ -79,7 +86,7 @@ describe('write() and drain', () => {
     expect(connection.bufferedAmount).toBeLessThan(HIGH_WATER_MARK);
     expect(await client.next()).toBe(`a["${'y'.repeat(HIGH_WATER_MARK)}"]`);
     client.ws.close();
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   for (const raw of [false, true]) {
@@ -101,7 +108,7 @@ describe('write() and drain', () => {
       const last = raw ? 'done' : 'a["done"]';
       while (client.messages.at(-1) !== last) await client.next();
       client.ws.close();
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 
@@ -121,7 +128,7 @@ describe('write() and drain', () => {
     connection.close();
     await client.waitFor('c[1000,"Normal closure"]\n');
     client.socket.end();
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('a polling session between polls queues: false above highWaterMark, drain when a poll takes the queue', async () => {
@@ -134,7 +141,7 @@ describe('write() and drain', () => {
     const drain = drainOf(connection);
     expect((await POST(`${url}/xhr`)).body).toBe(`a["${CHUNK}","${CHUNK.repeat(3)}"]\n`);
     await drain;
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });
 
@@ -151,7 +158,7 @@ describe('a client that does not read is closed with 2012 "Buffer overflow"', ()
     // 2012 is not a code a WebSocket close frame may carry: the socket closes with 1008 (policy).
     expect(await client.closed).toEqual({ code: 1008, reason: 'Buffer overflow' });
     expect(client.messages.at(-1)).toBe('c[2012,"Buffer overflow"]');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('raw WebSocket: closed with 1008 "Buffer overflow"', async () => {
@@ -162,7 +169,7 @@ describe('a client that does not read is closed with 2012 "Buffer overflow"', ()
     client.socket.resume();
     expect(await client.closed).toEqual({ code: 1008, reason: 'Buffer overflow' });
     expect(await closed).toMatchObject({ code: 1008, reason: 'Buffer overflow' });
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('xhr_streaming read by a raw TCP client that stops reading', async () => {
@@ -180,7 +187,7 @@ describe('a client that does not read is closed with 2012 "Buffer overflow"', ()
     await client.waitFor('c[2012,"Buffer overflow"]\n\r\n0\r\n\r\n');
     expect((await POST(`${url}/xhr`)).body).toBe('c[2012,"Buffer overflow"]\n');
     client.socket.end();
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('a polling session with no poll: queued bytes past maxBufferedBytes close it; the next poll says why', async () => {
@@ -196,6 +203,6 @@ describe('a client that does not read is closed with 2012 "Buffer overflow"', ()
     // The queue was dropped: the client gets the reason, not megabytes it failed to collect in time.
     expect((await POST(`${url}/xhr`)).body).toBe('c[2012,"Buffer overflow"]\n');
     expect(await closed).toEqual(overflow);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });

@@ -4,6 +4,7 @@ import { GET, POST, request, sessionUrl, startServer, stream, type TestServer, u
 import {
   expectHealthy,
   failOnEscapedErrors,
+  ManualClock,
   rawClient,
   requestHead,
   upgradeHead,
@@ -13,9 +14,12 @@ import {
 
 failOnEscapedErrors();
 
+/** Session lifetimes run on this clock, so that no test depends on how fast the machine is. */
+const clock = new ManualClock();
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ beat: { heartbeatDelay: 50 } });
+  server = await startServer({}, { timers: clock });
 });
 afterAll(() => server.close());
 
@@ -39,7 +43,7 @@ describe('floods', () => {
     // The session is still usable after the flood.
     expect((await POST(`${url}/xhr_send`, '["again"]')).status).toBe(204);
     expect((await POST(`${url}/xhr`)).body).toBe('a["again"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('300 abandoned sessions on every HTTP transport all expire after the disconnect delay', async () => {
@@ -59,8 +63,15 @@ describe('floods', () => {
       );
     }
     await Promise.all(opened);
-    expect(server.services.echo!.stats().sessionIds).toBe(300);
-    await expectHealthy(server);
+    const echo = server.services.echo!;
+    expect(echo.stats()).toMatchObject({ sessionIds: 300, timers: 300 });
+    // The clock stood still while they opened: every disconnect timer started at the same clock time.
+    clock.advance(echo.options.disconnectDelay - 1);
+    expect(echo.stats()).toMatchObject({ sessionIds: 300, timers: 300 });
+    clock.advance(1);
+    expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0 });
+    expect(clock.pending).toBe(0);
+    await expectHealthy(server, { clock });
   });
 });
 
@@ -86,14 +97,14 @@ describe('requests for things that do not exist', () => {
       const response = await request(method, `${server.base}${path}`);
       expect(response.status).toBe(404);
       expect(server.services.echo!.stats().sessionIds).toBe(0);
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 
   it('xhr_send to a session that does not exist is answered 404', async () => {
     const response = await POST(`${sessionUrl(server.base)}/xhr_send`, '["lost"]');
     expect(response.status).toBe(404);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('methods a transport does not take are answered 405', async () => {
@@ -107,7 +118,7 @@ describe('requests for things that do not exist', () => {
     ] as const) {
       expect((await request(method, `${url}/${transport}`)).status).toBe(405);
     }
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('bad htmlfile and jsonp callbacks are answered 500 and open no session', async () => {
@@ -117,7 +128,7 @@ describe('requests for things that do not exist', () => {
       expect((await GET(`${url}/jsonp${query}`)).status).toBe(500);
     }
     expect(server.services.echo!.stats().sessionIds).toBe(0);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });
 
@@ -144,20 +155,20 @@ describe('WebSocket handshakes the server does not speak', () => {
     expect(answer).toMatch(
       /\r\n\r\nUnsupported WebSocket handshake: only RFC 6455 \(version 13\) is spoken\n$/,
     );
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('hixie-75 (no keys at all) gets the same 400', async () => {
     const head = requestHead('GET', session(), { Upgrade: 'WebSocket', Connection: 'Upgrade' });
     expect(await answerTo(head)).toMatch(/^HTTP\/1\.1 400 /);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('an unknown Sec-WebSocket-Version is refused by ws with 400', async () => {
     expect(await answerTo(upgradeHead(session(), { 'Sec-WebSocket-Version': '7' }))).toMatch(
       /^HTTP\/1\.1 400 /,
     );
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('refusals: POST upgrade 405, upgrade of an HTTP transport 404, disabled WebSocket 404', async () => {
@@ -166,12 +177,12 @@ describe('WebSocket handshakes the server does not speak', () => {
     expect(await answerTo(upgradeHead(`${pathOf(sessionUrl(server.base))}/xhr`))).toMatch(/^HTTP\/1\.1 404 /);
     const disabled = `${pathOf(sessionUrl(server.base, 'disabled_websocket_echo'))}/websocket`;
     expect(await answerTo(upgradeHead(disabled))).toMatch(/^HTTP\/1\.1 404 /);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('an upgrade outside every prefix, with nobody else listening, is dropped rather than left hanging', async () => {
     expect(await answerTo(upgradeHead('/elsewhere/websocket'))).toBe('');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });
 
@@ -180,7 +191,7 @@ describe('HTTP pipelining and garbage', () => {
     const client = await rawClient(server.port);
     await client.send('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 (a TLS hello on a plain port)\r\n\r\n');
     expect(await client.closed()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('pipelined greetings are all answered in order', async () => {
@@ -189,7 +200,7 @@ describe('HTTP pipelining and garbage', () => {
     await client.send(greeting + greeting + requestHead('GET', '/close', { Connection: 'close' }));
     const answer = await client.closed();
     expect(answer.match(/Welcome to SockJS!/g)).toHaveLength(3);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('garbage after a valid request: the request is answered, then the connection closed', async () => {
@@ -198,7 +209,7 @@ describe('HTTP pipelining and garbage', () => {
     const answer = await client.closed();
     // Node answers a parse error with 400 only on a connection that has not had a response yet.
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nWelcome to SockJS!\n$/);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('a pending poll and a send pipelined on one connection: the poll gets the echo, then the send its 204', async () => {
@@ -214,7 +225,7 @@ describe('HTTP pipelining and garbage', () => {
     const answer = await client.closed();
     expect(answer.indexOf('a["piped"]\n')).toBeGreaterThan(0);
     expect(answer.indexOf('HTTP/1.1 204')).toBeGreaterThan(answer.indexOf('a["piped"]\n'));
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   const malformed = [
@@ -233,19 +244,12 @@ describe('HTTP pipelining and garbage', () => {
       );
       expect(await client.closed()).toMatch(/^HTTP\/1\.1 4\d\d /);
       expect(server.services.echo!.stats().sessionIds).toBe(0);
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 });
 
-describe('pending requests are never left silent', () => {
-  it('a poll parked on an open session gets a heartbeat after heartbeatDelay', async () => {
-    const url = sessionUrl(server.base, 'beat');
-    expect((await POST(`${url}/xhr`)).body).toBe('o\n');
-    expect((await POST(`${url}/xhr`)).body).toBe('h\n');
-    await expectHealthy(server);
-  });
-
+describe('timer accounting', () => {
   it('stats count each timer once: a session between polls holds exactly its disconnect timer', async () => {
     const url = sessionUrl(server.base);
     expect((await POST(`${url}/xhr`)).body).toBe('o\n');
@@ -254,13 +258,15 @@ describe('pending requests are never left silent', () => {
       sessionIds: 1,
       timers: 1,
     });
+    expect(clock.pending).toBe(1);
     const seen = once(server.http, 'request');
     const poll = POST(`${url}/xhr`);
     await seen;
     // While a poll is parked: its heartbeat timer only.
     expect(server.services.echo!.stats().timers).toBe(1);
+    expect(clock.pending).toBe(1);
     await POST(`${url}/xhr_send`, '["x"]');
     expect((await poll).body).toBe('a["x"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });

@@ -6,6 +6,7 @@ import { POST, sessionUrl, startServer, stream, type TestServer } from './helper
 import {
   expectHealthy,
   failOnEscapedErrors,
+  ManualClock,
   nextConnection,
   openWebSocket,
   rawClient,
@@ -17,9 +18,12 @@ import {
 
 failOnEscapedErrors();
 
+/** Session lifetimes run on this clock, so that no test depends on how fast the machine is. */
+const clock = new ManualClock();
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ small: { maxMessageSize: 1024 } });
+  server = await startServer({ small: { maxMessageSize: 1024 } }, { timers: clock });
 });
 afterAll(() => server.close());
 
@@ -53,7 +57,7 @@ describe('aborted receiving requests', () => {
       // The session answers with its close frame until the tombstone expires.
       expect((await POST(`${url}/xhr`)).body).toBe('c[1002,"Connection interrupted"]\n');
       expect((await POST(`${url}/xhr_send`, '["late"]')).status).toBe(404);
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 
@@ -68,7 +72,7 @@ describe('aborted receiving requests', () => {
     client.socket.end();
     expect(await closed).toEqual({ code: 1002, reason: 'Connection interrupted', wasClean: false });
     expect((await POST(`${url}/xhr`)).body).toBe('c[1002,"Connection interrupted"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });
 
@@ -88,7 +92,7 @@ describe('payloads the server refuses', () => {
     }
     expect((await POST(`${url}/xhr_send`, '["still here"]')).status).toBe(204);
     expect((await POST(`${url}/xhr`)).body).toBe('a["still here"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('broken JSON on jsonp_send gets 500 and leaves the session usable', async () => {
@@ -98,7 +102,7 @@ describe('payloads the server refuses', () => {
     expect([broken.status, broken.body]).toEqual([500, 'Broken JSON encoding.']);
     expect((await POST(`${url}/jsonp_send`, 'd=%5B%22ok%22%5D', form)).body).toBe('ok');
     expect((await POST(`${url}/xhr`)).body).toBe('a["ok"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   /** A session on the `small` service (1 KiB messages) and the path of its send URL. */
@@ -118,7 +122,7 @@ describe('payloads the server refuses', () => {
     expect(answer).toContain('maxMessageSize');
     expect((await POST(`${url}/xhr_send`, JSON.stringify(['x'.repeat(1000)]))).status).toBe(204);
     expect((await POST(`${url}/xhr`)).body).toBe(`a${JSON.stringify(['x'.repeat(1000)])}\n`);
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   it('a chunked xhr_send body that grows past maxMessageSize gets 413 and its connection dropped', async () => {
@@ -131,7 +135,7 @@ describe('payloads the server refuses', () => {
     expect(await client.closed()).toMatch(/^HTTP\/1\.1 413 /);
     expect((await POST(`${url}/xhr_send`, '["after"]')).status).toBe(204);
     expect((await POST(`${url}/xhr`)).body).toBe('a["after"]\n');
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 
   for (const endpoint of ['websocket', 'raw websocket'] as const) {
@@ -147,7 +151,7 @@ describe('payloads the server refuses', () => {
       client.ws.send(JSON.stringify(['z'.repeat(1100)]));
       expect((await client.closed).code).toBe(1009);
       expect(await closed).toEqual({ code: 1009, reason: 'Message too big', wasClean: false });
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 
@@ -163,7 +167,7 @@ describe('payloads the server refuses', () => {
       expect((await client.closed).code).toBe(code);
       // An application close frame would tell the client the server ended the session on purpose.
       expect(client.messages).toEqual(['o']);
-      await expectHealthy(server);
+      await expectHealthy(server, { clock });
     });
   }
 
@@ -177,6 +181,6 @@ describe('payloads the server refuses', () => {
     await client.send('\x81\x05hello');
     expect((await closed).code).toBe(1002);
     await client.closed();
-    await expectHealthy(server);
+    await expectHealthy(server, { clock });
   });
 });

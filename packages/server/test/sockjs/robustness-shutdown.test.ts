@@ -2,15 +2,18 @@ import { once } from 'node:events';
 import type { CloseInfo, Connection } from '@sockwire/server';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { GET, POST, type Stream, sessionUrl, startServer, stream, type TestServer } from './helpers.js';
-import { expectHealthy, failOnEscapedErrors, openWebSocket } from './robustness-support.js';
+import { expectHealthy, failOnEscapedErrors, ManualClock, openWebSocket } from './robustness-support.js';
 
 /* server.close(): every connection, on every transport, learns it is over with 1001, and nothing remains. */
 
 failOnEscapedErrors();
 
 let server: TestServer;
+/** Sessions between polls must still be there when close() runs, however slow the machine. */
+let clock: ManualClock;
 beforeEach(async () => {
-  server = await startServer();
+  clock = new ManualClock();
+  server = await startServer({}, { timers: clock });
 });
 afterEach(() => server.close());
 
@@ -101,7 +104,9 @@ it('server.close() closes every transport with 1001 and leaves nothing behind', 
   expect((await POST(`${open.idleUrl}/xhr`)).status).toBe(404);
 
   expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0 });
-  await expectHealthy(server, { closed: ['echo'] });
+  // No tombstones: close() forgets every session at once, and cancels every timer.
+  expect(clock.pending).toBe(0);
+  await expectHealthy(server, { clock, closed: ['echo'] });
 });
 
 it('after close(), the service refuses to be installed again and a second close() is harmless', async () => {
@@ -109,5 +114,5 @@ it('after close(), the service refuses to be installed again and a second close(
   echo.close();
   echo.close();
   expect(() => echo.installHandlers(server.http)).toThrow(/closed/);
-  await expectHealthy(server, { closed: ['echo'] });
+  await expectHealthy(server, { clock, closed: ['echo'] });
 });

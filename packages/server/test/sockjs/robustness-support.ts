@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { Connection, SockjsStats, SockwireServer } from '../../src/index.js';
+import type { Connection, SockjsStats, SockwireServer, Timers } from '../../src/index.js';
 import { GET, type TestServer } from './helpers.js';
 
 /* Shared by the robustness-*.test.ts files: hostile raw clients, and the "nothing leaked" check. */
@@ -30,6 +30,57 @@ export function failOnEscapedErrors(): void {
   });
 }
 
+/**
+ * A clock the test moves by hand, given to every service as its `timers`. Session lifetimes then do not
+ * depend on how fast a loaded machine runs the test (a 300 ms disconnect delay can pass between two requests
+ * on a busy CI runner), and its count of pending timers catches any timer a session lost track of.
+ */
+interface ClockTimer {
+  readonly at: number;
+  readonly callback: () => void;
+}
+
+export class ManualClock implements Timers {
+  private now = 0;
+  private lastId = 0;
+  private readonly due = new Map<number, ClockTimer>();
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    this.lastId += 1;
+    this.due.set(this.lastId, { at: this.now + ms, callback });
+    return this.lastId;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+
+  /** Timers scheduled and neither fired nor cleared. */
+  get pending(): number {
+    return this.due.size;
+  }
+
+  /** Move time on by `ms`, firing what falls due in order, including timers those callbacks schedule. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (let next = this.firstDue(end); next !== undefined; next = this.firstDue(end)) {
+      const [id, timer] = next;
+      this.due.delete(id);
+      this.now = timer.at;
+      timer.callback();
+    }
+    this.now = end;
+  }
+
+  private firstDue(end: number): [number, ClockTimer] | undefined {
+    let first: [number, ClockTimer] | undefined;
+    for (const entry of this.due) {
+      if (entry[1].at <= end && (first === undefined || entry[1].at < first[1].at)) first = entry;
+    }
+    return first;
+  }
+}
+
 const IDLE: SockjsStats = { connections: {}, sessionIds: 0, timers: 0 };
 
 function statsOf(server: TestServer): Record<string, SockjsStats> {
@@ -47,11 +98,17 @@ function openSockets(server: TestServer): Promise<number> {
 /**
  * The process is fine after a scenario: every service still answers its greeting, and soon every session,
  * timer and TCP connection is gone (the greeting's own connection included: the helpers use no agent).
+ * With a `clock`, time moves on by the longest disconnect delay on each check, so that abandoned sessions
+ * expire and tombstones are forgotten; the clock must end with no timer pending.
  * Services named in `closed` were shut down by the test and must answer nothing any more.
  */
 export async function expectHealthy(
   server: TestServer,
-  { timeoutMs = 5000, closed = [] as readonly string[] } = {},
+  {
+    clock,
+    closed = [],
+    timeoutMs = 5000,
+  }: { clock?: ManualClock; closed?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<void> {
   for (const name of Object.keys(server.services)) {
     // A service that was closed has uninstalled itself: its prefix falls through to a plain 404.
@@ -63,15 +120,22 @@ export async function expectHealthy(
     expect(greeting.status).toBe(200);
     expect(greeting.body).toBe('Welcome to SockJS!\n');
   }
-  const idle = Object.fromEntries(Object.keys(server.services).map((name) => [name, IDLE]));
+  const services = Object.values(server.services);
+  const step = Math.max(...services.map((service) => service.options.disconnectDelay));
+  const idle = {
+    stats: Object.fromEntries(Object.keys(server.services).map((name) => [name, IDLE])),
+    sockets: 0,
+    clockTimers: 0,
+  };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const stats = statsOf(server);
+    // Sockets first: a reset the server has not processed yet may still end a session (and start a timer).
     const sockets = await openSockets(server);
-    const done = sockets === 0 && JSON.stringify(stats) === JSON.stringify(idle);
-    if (done || Date.now() > deadline) {
+    clock?.advance(step);
+    const now = { stats: statsOf(server), sockets, clockTimers: clock?.pending ?? 0 };
+    if (JSON.stringify(now) === JSON.stringify(idle) || Date.now() > deadline) {
       // On timeout the diff names what leaked.
-      expect({ stats, sockets }).toEqual({ stats: idle, sockets: 0 });
+      expect(now).toEqual(idle);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 10));

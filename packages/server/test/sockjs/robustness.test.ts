@@ -7,6 +7,7 @@ import { POST, sessionUrl, startServer, type TestServer } from './helpers.js';
 import {
   expectHealthy,
   failOnEscapedErrors,
+  ManualClock,
   type RawClient,
   rawClient,
   requestHead,
@@ -20,8 +21,8 @@ import {
 
 failOnEscapedErrors();
 
-/** A short disconnect delay keeps the scenarios quick: each waits for its tombstones to expire. */
-const DISCONNECT_DELAY = 100;
+/** Session lifetimes run on this clock: each scenario's check moves it on to expire what the scenario left. */
+const clock = new ManualClock();
 
 /**
  * The same services reached through `handle()`/`handleUpgrade()`, as a framework adapter calls them, instead
@@ -36,7 +37,7 @@ async function startRouted(): Promise<TestServer> {
     const service = createServer({
       prefix: `/${name}`,
       allowedOrigins: '*',
-      disconnectDelay: DISCONNECT_DELAY,
+      timers: clock,
       responseLimit: 4096,
       websocket,
     });
@@ -228,7 +229,7 @@ const POINTS: readonly Point[] = [
 ];
 
 const MOUNTS = [
-  { mount: 'installHandlers()', start: () => startServer({}, { disconnectDelay: DISCONNECT_DELAY }) },
+  { mount: 'installHandlers()', start: () => startServer({}, { timers: clock }) },
   { mount: 'handle()/handleUpgrade()', start: startRouted },
 ];
 
@@ -246,7 +247,7 @@ describe.each(MOUNTS)('a TCP reset never crashes the server nor leaks, with $mou
         const built = await kind.build();
         const client = await rawClient(server.port);
         await resetAt(client, kind, built, point);
-        await expectHealthy(server);
+        await expectHealthy(server, { clock });
       });
     }
   }
