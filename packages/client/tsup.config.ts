@@ -6,6 +6,10 @@ import { defineConfig, type Options } from 'tsup';
  */
 const shared: Options = {
   noExternal: ['@sockwire/protocol'],
+  // Bundle the protocol from its sources (its `source` export condition), so its own build need not run first.
+  esbuildOptions(options) {
+    options.conditions = ['source', 'import', 'default'];
+  },
   target: 'es2022',
   treeshake: true,
 };

@@ -15,7 +15,7 @@ import { checkCloseArguments, describe, utf8Length } from './util.js';
 /** The URL, or a function returning it (or a promise of it), called before every attempt: refresh tokens here. */
 export type UrlProvider = string | (() => string | Promise<string>);
 
-/** What the wrapper needs from each socket it opens: SockwireSocket fits, and so does a native WebSocket. */
+/** What the wrapper needs from each socket it opens (SockwireSocket, or any WebSocket-like object). */
 export interface ReconnectableSocket extends EventTarget {
   readonly readyState: number;
   readonly bufferedAmount: number;
