@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { TransportName } from '../connection.js';
+import type { Timers } from '../timers.js';
 import type { Receiver, ReceiverEvents } from './receiver.js';
+
+/** How long an ended response may wait for a client that does not read before its socket is dropped. */
+const ABANDON_AFTER_MS = 30_000;
 
 /**
  * A receiving HTTP request. Polling receivers carry one frame and end; streaming receivers carry frames
@@ -13,6 +17,7 @@ export class HttpReceiver implements Receiver {
   private readonly frame: (frame: string) => string;
   /** Bytes a streaming response may carry; 0 for polling. */
   private readonly responseLimit: number;
+  private readonly timers: Timers;
   private sent = 0;
   private finished = false;
 
@@ -21,7 +26,9 @@ export class HttpReceiver implements Receiver {
     response: ServerResponse,
     frame: (frame: string) => string,
     responseLimit: number,
+    timers: Timers,
   ) {
+    this.timers = timers;
     this.transport = transport;
     this.response = response;
     this.frame = frame;
@@ -63,6 +70,13 @@ export class HttpReceiver implements Receiver {
     if (this.finished) return;
     this.finished = true;
     this.response.end();
+    // A client that stopped reading would hold the socket (and what is buffered for it) forever.
+    if (this.response.writableLength > 0) {
+      const timer = this.timers.setTimeout(() => this.response.destroy(), ABANDON_AFTER_MS);
+      const clear = () => this.timers.clearTimeout(timer);
+      this.response.once('finish', clear);
+      this.response.once('close', clear);
+    }
   }
 
   close(): void {

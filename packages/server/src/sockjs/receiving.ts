@@ -104,5 +104,5 @@ export function serveReceiving(
   if (spec.prelude !== '') response.write(spec.prelude);
   const session = service.openSession(sessionId, receiving.transport, request);
   const limit = spec.streaming ? service.options.responseLimit : 0;
-  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, limit));
+  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, limit, service.options.timers));
 }

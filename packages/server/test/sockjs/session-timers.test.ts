@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Timers } from '../../src/index.js';
 import { POST, pending, sessionUrl, startServer, stream, type TestServer, until } from './helpers.js';
@@ -64,9 +65,10 @@ describe('session timers (manual clock)', () => {
   it('answers a waiting poll with a heartbeat', async () => {
     const url = sessionUrl(server.base, 'timed');
     await POST(`${url}/xhr`);
+    // Our listener runs after the server's own, so once it fires the poll is attached to its session.
+    const arrived = once(server.http, 'request');
     const poll = pending('POST', `${url}/xhr`);
-    await until(() => (stats()?.timers ?? 0) >= 1 && timers.count >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await arrived;
     timers.advance(25_000);
     expect((await poll.done).body).toBe('h\n');
   });

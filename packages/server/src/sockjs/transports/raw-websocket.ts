@@ -31,6 +31,7 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
 
   private currentState: ConnectionState = 'open';
   private needDrain = false;
+  private requestedClose: CloseInfo | null = null;
   private readonly socket: WebSocket;
   private readonly options: ResolvedOptions;
 
@@ -116,6 +117,8 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
   close(code: number = CloseCode.NORMAL, reason: string = CloseReason[CloseCode.NORMAL] as string): boolean {
     if (this.currentState !== 'open') return false;
     this.currentState = 'closing';
+    // The application hears the code it chose (2012, say), even where the socket must carry another (1008).
+    this.requestedClose = { code, reason, wasClean: true };
     this.socket.close(webSocketCloseCode(code), webSocketCloseReason(reason));
     return true;
   }
@@ -131,6 +134,6 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
   private finish(info: CloseInfo): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
-    this.emit('close', info);
+    this.emit('close', this.requestedClose ?? info);
   }
 }

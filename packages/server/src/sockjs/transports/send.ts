@@ -33,7 +33,12 @@ export async function handleSend(
         413,
         `Sockwire: ${error.message}. Send smaller messages or raise the server's maxMessageSize option.\n`,
       );
-      response.on('finish', () => request.destroy());
+      // Read and discard the rest for a moment, so that the client sees the 413 rather than a reset.
+      request.resume();
+      response.on('finish', () => {
+        const timer = service.options.timers.setTimeout(() => request.destroy(), 2000);
+        request.once('close', () => service.options.timers.clearTimeout(timer));
+      });
     }
     return;
   }
