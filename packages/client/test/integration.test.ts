@@ -9,6 +9,7 @@ import {
   CLOSE_REQUEST,
   closed,
   echo,
+  echoScenario,
   nextMessages,
   open,
   orderedBurst,
@@ -62,6 +63,14 @@ describe.each(SERVERS)('against %s', (_name, install) => {
       socket.send(CLOSE_REQUEST);
       expect(await info).toEqual({ code: 3000, reason: 'Go away!', wasClean: true });
       expect(socket.readyState).toBe(SockwireSocket.CLOSED);
+    });
+
+    it('passes the page-side echo scenario', async () => {
+      expect(await echoScenario(SockwireSocket, server.url, options)).toEqual({
+        transport,
+        mismatches: [],
+        close: { code: 1000, reason: 'Normal closure', wasClean: true },
+      });
     });
 
     it('closes cleanly from the client side', async () => {

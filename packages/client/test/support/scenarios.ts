@@ -116,3 +116,33 @@ export async function orderedBurst(socket: ScenarioSocket, count: number): Promi
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+export interface EchoScenarioResult {
+  /** `socket.transport` once open. */
+  transport: string | null;
+  /** Messages whose echo differed from what was sent (empty when all is well). */
+  mismatches: Array<{ sent: string; received: string | undefined }>;
+  /** How the socket closed after `close()`. */
+  close: CloseInfo;
+}
+
+/**
+ * The whole basic check in one plain function, for a browser page: open, echo `trickyText()`, close. Resolves
+ * with what happened (no assertion library inside); rejects if the socket closes early.
+ */
+export async function echoScenario<O>(
+  Socket: ScenarioSocketConstructor<O>,
+  url: string,
+  options?: O,
+): Promise<EchoScenarioResult> {
+  const socket = await open(Socket, url, options);
+  const transport = socket.transport;
+  const messages = trickyText();
+  const replies = await echo(socket, messages);
+  const mismatches = messages
+    .map((message, i) => ({ sent: message, received: replies[i] }))
+    .filter((pair) => pair.sent !== pair.received);
+  const done = closed(socket);
+  socket.close();
+  return { transport, mismatches, close: await done };
+}
