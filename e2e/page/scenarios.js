@@ -115,16 +115,19 @@ function echo(args) {
       log.add(`sent ${args.messages.length} messages`);
       if (args.messages.length === 0) end(null);
     };
+    // A close request is not echoed: the server's close frame answers it.
+    const echoes = args.messages.length - (args.serverCloses ? 1 : 0);
     socket.onmessage = (event) => {
       const data = String(event.data);
       received.push(data);
       log.add(`message ${received.length}: ${preview(data)}`);
-      if (received.length === args.messages.length) end(null);
+      if (received.length === echoes && !args.serverCloses) end(null);
     };
     socket.onclose = (event) => {
       close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
       log.add(`close ${event.code} ${JSON.stringify(event.reason)} wasClean=${event.wasClean}`);
       if (ended) report();
+      else if (args.serverCloses && received.length === echoes) end(null);
       else end(opened ? 'closed before every echo came back' : 'closed before opening');
     };
   });

@@ -13,11 +13,13 @@ for pkg in "${packages[@]}"; do
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-  sudo_cmd=(sudo)
-else
-  sudo_cmd=()
+if ! command -v apt-get >/dev/null; then
+  echo "[e2e] missing ${missing[*]}, and no apt-get to install them with (these machines run Debian)" >&2
+  exit 1
 fi
+# -n: fail at once rather than wait for a password nobody will type (CI has no standard input).
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo -n)
 
 echo "[e2e] installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -2,9 +2,10 @@
 // from the caller. Installs missing browsers (Debian packages), builds the packages if never built, runs
 // Playwright under xvfb-run when there is no X display (WebKitGTK's MiniBrowser needs one), and ends with the
 // totals line `N passed, N failed`. Arguments are passed on to `playwright test` (e.g. `--project=firefox`).
-// The counts are also in e2e/artifacts/results.json (see src/reporter.ts), for the root test command.
+// The counts are also in e2e/artifacts/results.json (written by src/reporter.ts, then completed here with the
+// final `passed`/`failed` and `exitCode`), for the root test command; it is rewritten on every run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,13 @@ function run(command, args, options = {}) {
   return result.status ?? 1;
 }
 
-function finish(passed, failed, status) {
+/** Prints the totals line, leaves the final counts in the results file, and exits. */
+function finish(passed, failed, status, results = { engines: {}, skipped: 0, errors: [], timings: [] }) {
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  writeFileSync(
+    resultsFile,
+    `${JSON.stringify({ ...results, passed, failed, exitCode: status }, null, 2)}\n`,
+  );
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(status);
 }
@@ -64,4 +71,4 @@ if (!existsSync(resultsFile)) {
 const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
 // A failure outside any test (a config error, a crashed worker teardown) still fails the run.
 const failed = results.failed + (status !== 0 && results.failed === 0 ? 1 : 0);
-finish(results.passed, failed, status);
+finish(results.passed, failed, status, results);

@@ -111,7 +111,7 @@ export default class SummaryReporter implements Reporter {
     if (results.timings.length > 0) this.printTimings(results.timings);
   }
 
-  /** One row per path and client, one column per engine: `transport  ms`. */
+  /** One row per path and client, one column per engine: `transport median ms (samples)`. */
   private printTimings(timings: readonly TimingRow[]): void {
     const engines = [...new Set(timings.map((t) => t.engine))];
     const rows = new Map<string, Map<string, string>>();
@@ -121,12 +121,20 @@ export default class SummaryReporter implements Reporter {
       row.set(t.engine, describeTiming(t));
       rows.set(key, row);
     }
-    console.log('\n=== Time to open (no transport list given), by engine');
-    console.log(
-      `  ${'path'.padEnd(22)} ${'client'.padEnd(14)} ${engines.map((e) => e.padEnd(24)).join(' ')}`,
+    const width = Math.max(
+      ...[...rows.values()].flatMap((row) => [...row.values()].map((cell) => cell.length)),
     );
+    const line = (key: string, cells: readonly string[]) =>
+      `  ${key} ${cells.map((c) => c.padEnd(width)).join('  ')}`.trimEnd();
+    console.log('\n=== Time to open through the proxies, no transport list given: median (samples) in ms');
+    console.log(line(`${'path'.padEnd(22)} ${'client'.padEnd(14)}`, engines));
     for (const [key, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
-      console.log(`  ${key} ${engines.map((e) => (row.get(e) ?? '-').padEnd(24)).join(' ')}`);
+      console.log(
+        line(
+          key,
+          engines.map((e) => row.get(e) ?? '-'),
+        ),
+      );
     }
   }
 }

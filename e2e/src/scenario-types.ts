@@ -27,7 +27,19 @@ export interface EchoArgs {
   readonly messages: readonly string[];
   /** Bound on the whole scenario, so that a stuck connection yields a result that says where it stuck. */
   readonly timeoutMs: number;
+  /**
+   * The last message is a close request (see `closeRequest`): instead of closing itself after the echoes, the
+   * scenario waits for the server's close and reports it.
+   */
+  readonly serverCloses?: boolean;
 }
+
+/** Echo services close the connection with this code and reason when they receive this message. */
+export function closeRequest(code: number, reason: string): string {
+  return `${CLOSE_REQUEST_PREFIX}${JSON.stringify({ code, reason })}`;
+}
+
+export const CLOSE_REQUEST_PREFIX = 'close-request ';
 
 export interface CloseInfo {
   readonly code: number;

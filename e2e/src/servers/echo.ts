@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createSockwireServer } from '@sockwire/server';
+import { CLOSE_REQUEST_PREFIX } from '../scenario-types.js';
 import { type Listening, listen } from './listen.js';
 
 /*
@@ -19,10 +20,30 @@ export interface EchoService extends Listening {
   readonly url: string;
 }
 
+/** What both servers' connections offer, as far as the echo uses it. */
+interface EchoConnection {
+  write(message: string): unknown;
+  close(code?: number, reason?: string): unknown;
+}
+
 /** The part of sockjs-node (which ships no types) used here. */
-interface SockjsNodeConnection {
-  write(message: string): boolean;
+interface SockjsNodeConnection extends EchoConnection {
   on(event: 'data', listener: (message: string) => void): void;
+}
+
+/** Echoes every message, except a close request (see `closeRequest`), which closes as asked. */
+function echo(conn: EchoConnection): (message: string) => void {
+  return (message) => {
+    if (!message.startsWith(CLOSE_REQUEST_PREFIX)) {
+      conn.write(message);
+      return;
+    }
+    const { code, reason } = JSON.parse(message.slice(CLOSE_REQUEST_PREFIX.length)) as {
+      code: number;
+      reason: string;
+    };
+    conn.close(code, reason);
+  };
 }
 interface SockjsNodeModule {
   createServer(options: Record<string, unknown>): {
@@ -39,12 +60,12 @@ export async function startEchoService(kind: ServerKind, sockjsUrl: string): Pro
   const http = createHttpServer();
   if (kind === 'sockwire') {
     const sockwire = createSockwireServer({ prefix: ECHO_PREFIX, allowedOrigins: '*', sockjsUrl });
-    sockwire.on('connection', (conn) => conn.on('data', (message) => conn.write(message)));
+    sockwire.on('connection', (conn) => conn.on('data', echo(conn)));
     sockwire.installHandlers(http);
   } else {
     const sockjs = createRequire(import.meta.url)('sockjs') as SockjsNodeModule;
     const service = sockjs.createServer({ sockjs_url: sockjsUrl, log: () => {} });
-    service.on('connection', (conn) => conn.on('data', (message) => conn.write(message)));
+    service.on('connection', (conn) => conn.on('data', echo(conn)));
     service.installHandlers(http, { prefix: ECHO_PREFIX });
   }
   const listening = await listen(http);
