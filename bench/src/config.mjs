@@ -1,0 +1,28 @@
+/*
+ * Run parameters. Full: the figures that go into BENCHMARKS.md. Quick: the same code paths with short phases
+ * and smaller populations, for developing the harness (its figures are indicative only).
+ */
+
+export const FULL = {
+  reps: 3,
+  deadlineMs: 45 * 60_000,
+  echo: { clients: 50, warmupMs: 2000, measureMs: 5000 },
+  fanout: { wsSubscribers: 1000, httpSubscribers: 200, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
+  idle: { ws: [500, 2000], http: [125, 500], settleMs: 500 },
+  connect: { concurrency: 50, warmupMs: 2000, measureMs: 4000 },
+  stomp: { subscribers: 1000, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
+};
+
+export const QUICK = {
+  reps: 2,
+  deadlineMs: 12 * 60_000,
+  echo: { clients: 50, warmupMs: 500, measureMs: 1500 },
+  fanout: { wsSubscribers: 200, httpSubscribers: 50, windows: [1, 32], warmupMs: 500, measureMs: 1500 },
+  idle: { ws: [100, 400], http: [50, 200], settleMs: 200 },
+  connect: { concurrency: 50, warmupMs: 500, measureMs: 1500 },
+  stomp: { subscribers: 200, windows: [1, 32], warmupMs: 500, measureMs: 1500 },
+};
+
+/** @typedef {typeof FULL} Config */
+
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];

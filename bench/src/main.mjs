@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+/*
+ * The benchmark harness (issue 6): every workload against every target, targets interleaved within each
+ * repetition (A B C, A B C, ...), servers in their own processes on core 1, this process (the load
+ * generator) on core 0, loopback only. Bounded: every phase has a fixed length, the whole run a deadline,
+ * and every child is killed when this process exits. Prints a markdown report; --write also puts it into
+ * BENCHMARKS.md between its markers.
+ *
+ *   node src/main.mjs [--quick] [--reps N] [--only W1,W3] [--targets sockwire-ws,raw-ws] [--write]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FULL, QUICK, WORKLOADS } from './config.mjs';
+import { renderReport } from './lib/report.mjs';
+import { median, minMax } from './lib/stats.mjs';
+import { stompModule } from './lib/stomp-module.mjs';
+import { stompTargets, TARGETS } from './targets.mjs';
+import { bundleDefs, bundles } from './workloads/bundles.mjs';
+import { connect } from './workloads/connect.mjs';
+import { echo } from './workloads/echo.mjs';
+import { fanout } from './workloads/fanout.mjs';
+import { idle } from './workloads/idle.mjs';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rootDir = join(benchDir, '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    only: { type: 'string' },
+    targets: { type: 'string' },
+    write: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+  process.exit(0);
+}
+
+const config = structuredClone(args.quick ? QUICK : FULL);
+if (args.reps) config.reps = Math.max(1, Number(args.reps));
+const selected = args.only ? args.only.split(',') : WORKLOADS;
+const wanted = args.targets ? new Set(args.targets.split(',')) : null;
+
+if (cpus().length < 2) {
+  console.error('bench: needs at least 2 cores (server and load generator each get one)');
+  process.exit(2);
+}
+// Pin every thread of this process (the load generator) to core 0; servers go to core 1.
+execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+
+const deadline = setTimeout(() => {
+  console.error(
+    `bench: deadline of ${config.deadlineMs / 60_000} min passed, stopping (children are killed)`,
+  );
+  process.exit(3);
+}, config.deadlineMs);
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM']))
+  process.on(signal, () => process.exit(130));
+
+const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+const targets = TARGETS.filter((t) => wanted === null || wanted.has(t.id));
+const stomp = selected.includes('W6') ? await stompModule() : null;
+const brokers = stomp ? stompTargets(stomp.url).filter((t) => wanted === null || wanted.has(t.id)) : [];
+
+/** @type {Record<string, Record<string, any[]>>} */
+const results = {};
+/** @type {number[]} */
+const serverNoise = [];
+/** @type {number[]} */
+const loadNoise = [];
+
+/**
+ * @param {string} key
+ * @param {string} id
+ * @param {number} rep
+ * @param {any} result
+ */
+function record(key, id, rep, result) {
+  const byTarget = results[key] ?? {};
+  results[key] = byTarget;
+  const byRep = byTarget[id] ?? [];
+  byTarget[id] = byRep;
+  byRep[rep] = result;
+  if (result && typeof result.foreignServerCore === 'number') {
+    serverNoise.push(result.foreignServerCore);
+    loadNoise.push(result.foreignLoadCore);
+  }
+}
+
+/** Run one measurement; a failure is recorded for that target and repetition, and the run goes on. */
+async function attempt(/** @type {string} */ what, /** @type {() => Promise<void>} */ fn) {
+  try {
+    await fn();
+  } catch (error) {
+    log(`  ${what}: ERROR ${/** @type {Error} */ (error).message}`);
+    return /** @type {Error} */ (error);
+  }
+  return null;
+}
+
+const summary = (/** @type {any} */ r) =>
+  `${Math.round(r.rate)}/s, server ${r.serverUsPerOp.toFixed(1)} µs/op, load ${(r.loadCpu * 100).toFixed(0)} %, ` +
+  `other work ${(r.foreignServerCore * 100).toFixed(0)} % / ${(r.foreignLoadCore * 100).toFixed(0)} %`;
+
+const loadBefore = loadavg();
+const started = Date.now();
+for (let rep = 0; rep < config.reps; rep++) {
+  const tag = `[${rep + 1}/${config.reps}]`;
+  if (selected.includes('W1')) {
+    for (const def of targets) {
+      const error = await attempt(`${tag} W1 ${def.id}`, async () => {
+        const r = await echo(def, config.echo);
+        record('W1', def.id, rep, r);
+        log(`${tag} W1 ${def.id}: ${summary(r)}`);
+      });
+      if (error) record('W1', def.id, rep, { error: error.message });
+    }
+  }
+  if (selected.includes('W2')) {
+    for (const def of targets) {
+      const subscribers =
+        def.family === 'websocket' ? config.fanout.wsSubscribers : config.fanout.httpSubscribers;
+      const error = await attempt(`${tag} W2 ${def.id}`, async () => {
+        const byWindow = await fanout(def, { ...config.fanout, subscribers });
+        for (const [w, r] of Object.entries(byWindow)) {
+          record(`W2-${w}`, def.id, rep, r);
+          log(`${tag} W2 ${w} ${def.id}: ${summary(r)}`);
+        }
+      });
+      if (error)
+        for (const w of config.fanout.windows) record(`W2-w${w}`, def.id, rep, { error: error.message });
+    }
+  }
+  if (selected.includes('W3')) {
+    for (const def of targets) {
+      const [n1, n2] = def.family === 'websocket' ? config.idle.ws : config.idle.http;
+      const error = await attempt(`${tag} W3 ${def.id}`, async () => {
+        const r = await idle(def, {
+          n1: /** @type {number} */ (n1),
+          n2: /** @type {number} */ (n2),
+          settleMs: config.idle.settleMs,
+        });
+        record('W3', def.id, rep, r);
+        log(
+          `${tag} W3 ${def.id}: heap ${(r.heapPerSession / 1024).toFixed(2)} KiB, RSS ${(r.rssPerSession / 1024).toFixed(2)} KiB per session`,
+        );
+      });
+      if (error) record('W3', def.id, rep, { error: error.message });
+    }
+  }
+  if (selected.includes('W4')) {
+    for (const def of targets) {
+      const error = await attempt(`${tag} W4 ${def.id}`, async () => {
+        const r = await connect(def, config.connect);
+        record('W4', def.id, rep, r);
+        log(`${tag} W4 ${def.id}: ${summary(r)}${r.failed ? `, ${r.failed} failed` : ''}`);
+      });
+      if (error) record('W4', def.id, rep, { error: error.message });
+    }
+  }
+  if (selected.includes('W6')) {
+    for (const def of brokers) {
+      const error = await attempt(`${tag} W6 ${def.id}`, async () => {
+        const byWindow = await fanout(def, { ...config.stomp });
+        for (const [w, r] of Object.entries(byWindow)) {
+          record(`W6-${w}`, def.id, rep, r);
+          log(`${tag} W6 ${w} ${def.id}: ${summary(r)}`);
+        }
+      });
+      if (error)
+        for (const w of config.stomp.windows) record(`W6-w${w}`, def.id, rep, { error: error.message });
+    }
+  }
+}
+const sizes = selected.includes('W5') ? await bundles() : undefined;
+clearTimeout(deadline);
+
+/** @param {string} name */
+function version(name) {
+  try {
+    const require = (/** @type {string} */ p) => JSON.parse(readFileSync(p, 'utf8'));
+    return require(join(benchDir, 'node_modules', name, 'package.json')).version;
+  } catch {
+    return '?';
+  }
+}
+function sh(/** @type {string} */ cmd, /** @type {string[]} */ argv) {
+  try {
+    return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '?';
+  }
+}
+
+const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+const meta = {
+  date: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
+  minutes: ((Date.now() - started) / 60_000).toFixed(1),
+  mode: args.quick ? 'quick' : 'full',
+  command: `pnpm --filter @sockwire/bench ${args.quick ? 'bench:quick' : 'bench'}${process.argv
+    .slice(2)
+    .filter((a) => a !== '--quick')
+    .map((a) => ` ${a}`)
+    .join('')}`,
+  machine: `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${sh('uname', ['-r'])}`,
+  node: process.version,
+  commit: sh('git', ['-C', rootDir, 'rev-parse', '--short', 'HEAD']),
+  loadBefore,
+  loadAfter: loadavg(),
+  stompFromSource: stomp?.fromSource ?? false,
+  versions: {
+    '@sockwire/server': `${version('@sockwire/server')} (${sh('git', ['-C', rootDir, 'rev-parse', '--short', 'HEAD'])})`,
+    '@sockwire/client': version('@sockwire/client'),
+    ws: version('ws'),
+    sockjs: version('sockjs'),
+    'socket.io': version('socket.io'),
+    'sockjs-client': version('sockjs-client'),
+    'socket.io-client': version('socket.io-client'),
+    '@stomp/stompjs': version('@stomp/stompjs'),
+    esbuild: version('esbuild'),
+    ...(selected.includes('W6')
+      ? { RabbitMQ: sh('dpkg-query', ['-W', '-f', '$' + '{Version}', 'rabbitmq-server']) }
+      : {}),
+  },
+};
+const noise = {
+  serverCore: [median(serverNoise), minMax(serverNoise)[1]],
+  loadCore: [median(loadNoise), minMax(loadNoise)[1]],
+};
+const run = { meta, config, results, bundles: sizes, noise };
+const report = renderReport(run, { targets, stompTargets: brokers, bundleDefs: bundleDefs() });
+console.log(report);
+
+mkdirSync(join(benchDir, 'results'), { recursive: true });
+const json = JSON.stringify(run, null, 1);
+writeFileSync(join(benchDir, 'results', `${meta.date.replaceAll(':', '')}-${meta.mode}.json`), json);
+writeFileSync(join(benchDir, 'results', 'latest.json'), json);
+log(`bench: ${meta.minutes} min; results in bench/results/latest.json`);
+
+if (args.write) {
+  const file = join(rootDir, 'BENCHMARKS.md');
+  const begin = '<!-- bench:begin (generated by `pnpm --filter @sockwire/bench bench --write`) -->';
+  const end = '<!-- bench:end -->';
+  const current = readFileSync(file, 'utf8');
+  const from = current.indexOf(begin);
+  const to = current.indexOf(end);
+  if (from < 0 || to < from) {
+    console.error(`bench: BENCHMARKS.md has no ${begin} ... ${end} markers: not written`);
+    process.exitCode = 1;
+  } else {
+    writeFileSync(file, `${current.slice(0, from + begin.length)}\n${report}\n${current.slice(to)}`);
+    // The repository's formatter pads markdown tables; the lint step of `npm test` expects it done.
+    sh(join(rootDir, 'node_modules', '.bin', 'biome'), ['format', '--write', file]);
+    log('bench: BENCHMARKS.md updated');
+  }
+}
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,160 @@
+/*
+ * The servers compared. Each target is a server process (targets/servers/<server>.mjs) and a client adapter.
+ * Families group transports that are compared with each other: each has a ceiling (the raw transport with
+ * nothing on top) where one exists, and the sockjs-node target a user would migrate from.
+ */
+import { startRabbit } from './lib/rabbitmq.mjs';
+import { rawStream, socketioPolling, sockjsHttp } from './load/http-sessions.mjs';
+import { stompWs } from './load/stomp-sessions.mjs';
+import { rawWs, socketioWs, sockjsWs } from './load/ws-sessions.mjs';
+
+/**
+ * @typedef {'websocket' | 'streaming' | 'polling'} Family
+ * @typedef {object} TargetDef
+ * @property {string} id
+ * @property {string} label
+ * @property {string} server module under targets/servers
+ * @property {Family} family
+ * @property {(o: import('./load/session.mjs').SessionOptions) => import('./load/session.mjs').Session} session
+ * @property {boolean} [ours]
+ * @property {object} [options] for the server module
+ * @property {(nodeFlags?: string[]) => Promise<import('./lib/children.mjs').Server>} [start] a server that is not our child
+ */
+
+/** @type {TargetDef[]} */
+export const TARGETS = [
+  { id: 'raw-ws', label: 'raw `ws`', server: 'raw-ws', family: 'websocket', session: rawWs },
+  {
+    id: 'sockjs-ws',
+    label: 'sockjs-node websocket',
+    server: 'sockjs',
+    family: 'websocket',
+    session: sockjsWs,
+  },
+  {
+    id: 'socketio-ws',
+    label: 'socket.io websocket',
+    server: 'socketio',
+    family: 'websocket',
+    session: socketioWs,
+  },
+  {
+    id: 'sockwire-ws',
+    label: '**Sockwire websocket**',
+    server: 'sockwire',
+    family: 'websocket',
+    session: sockjsWs,
+    ours: true,
+  },
+  {
+    id: 'raw-stream',
+    label: 'raw chunked HTTP',
+    server: 'raw-stream',
+    family: 'streaming',
+    session: rawStream,
+  },
+  {
+    id: 'sockjs-xhr-streaming',
+    label: 'sockjs-node xhr-streaming',
+    server: 'sockjs',
+    family: 'streaming',
+    session: sockjsHttp('xhr-streaming'),
+  },
+  {
+    id: 'sockwire-xhr-streaming',
+    label: '**Sockwire xhr-streaming**',
+    server: 'sockwire',
+    family: 'streaming',
+    session: sockjsHttp('xhr-streaming'),
+    ours: true,
+  },
+  {
+    id: 'sockwire-eventsource',
+    label: '**Sockwire eventsource**',
+    server: 'sockwire',
+    family: 'streaming',
+    session: sockjsHttp('eventsource'),
+    ours: true,
+  },
+  {
+    id: 'sockjs-xhr-polling',
+    label: 'sockjs-node xhr-polling',
+    server: 'sockjs',
+    family: 'polling',
+    session: sockjsHttp('xhr-polling'),
+  },
+  {
+    id: 'socketio-polling',
+    label: 'socket.io long-polling',
+    server: 'socketio',
+    family: 'polling',
+    session: socketioPolling,
+  },
+  {
+    id: 'sockwire-xhr-polling',
+    label: '**Sockwire xhr-polling**',
+    server: 'sockwire',
+    family: 'polling',
+    session: sockjsHttp('xhr-polling'),
+    ours: true,
+  },
+];
+
+/** The ceiling of each family (polling has none: nothing raw polls). */
+export const CEILING = /** @type {Record<Family, string | null>} */ ({
+  websocket: 'raw-ws',
+  streaming: 'raw-stream',
+  polling: null,
+});
+
+/** The sockjs-node target of each family: the peer a Sockwire user would migrate from. */
+export const SOCKJS = /** @type {Record<Family, string>} */ ({
+  websocket: 'sockjs-ws',
+  streaming: 'sockjs-xhr-streaming',
+  polling: 'sockjs-xhr-polling',
+});
+
+/** @param {string} id */
+export function targetById(id) {
+  const t = TARGETS.find((x) => x.id === id);
+  if (t === undefined) throw new Error(`unknown target ${id}`);
+  return t;
+}
+
+/**
+ * W6: our STOMP broker and RabbitMQ Web-STOMP, both as raw STOMP over WebSocket; ours also inside SockJS
+ * frames, as SockwireSocket carries it.
+ * @param {string} stompModule where the server module loads the broker from
+ * @returns {TargetDef[]}
+ */
+export function stompTargets(stompModule) {
+  const options = { stompModule };
+  return [
+    {
+      id: 'rabbitmq-web-stomp',
+      label: 'RabbitMQ 3.10 Web-STOMP',
+      server: 'rabbitmq',
+      family: 'websocket',
+      session: stompWs({ path: '/ws', sockjs: false }),
+      start: () => startRabbit('1'),
+    },
+    {
+      id: 'sockwire-stomp-ws',
+      label: '**Sockwire STOMP** raw WebSocket',
+      server: 'sockwire-stomp',
+      family: 'websocket',
+      session: stompWs({ path: '/stomp/websocket', sockjs: false }),
+      options,
+      ours: true,
+    },
+    {
+      id: 'sockwire-stomp-sockjs',
+      label: '**Sockwire STOMP** SockJS websocket',
+      server: 'sockwire-stomp',
+      family: 'websocket',
+      session: stompWs({ path: '/stomp', sockjs: true }),
+      options,
+      ours: true,
+    },
+  ];
+}
