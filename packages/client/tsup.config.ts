@@ -21,6 +21,7 @@ export default defineConfig([
       index: 'src/index.ts',
       core: 'src/core.ts',
       reconnect: 'src/reconnect.ts',
+      stomp: 'src/stomp.ts',
       // One module per transport, also importable on its own (`@sockwire/client/transports/xhr-polling`).
       'transports/websocket': 'src/transports/websocket.ts',
       'transports/xhr-streaming': 'src/transports/xhr-streaming.ts',
@@ -37,9 +38,14 @@ export default defineConfig([
   {
     ...shared,
     // <script src="sockwire.min.js"> defines window.Sockwire with the main entry's exports.
-    entry: { sockwire: 'src/index.ts', 'sockwire-reconnect': 'src/bundle-reconnect.ts' },
+    entry: {
+      sockwire: 'src/index.ts',
+      'sockwire-reconnect': 'src/bundle-reconnect.ts',
+      'sockwire-stomp': 'src/bundle-stomp.ts',
+    },
     format: ['iife'],
     globalName: 'Sockwire',
+    noExternal: ['@sockwire/protocol', '@stomp/stompjs'],
     minify: true,
     outExtension: () => ({ js: '.min.js' }),
   },

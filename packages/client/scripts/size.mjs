@@ -19,6 +19,7 @@ if (!process.argv.includes('--no-build')) {
 const files = [
   { name: 'sockwire.min.js', budget: CORE_BUDGET },
   { name: 'sockwire-reconnect.min.js', budget: undefined },
+  { name: 'sockwire-stomp.min.js', budget: undefined },
 ];
 
 let failed = false;
