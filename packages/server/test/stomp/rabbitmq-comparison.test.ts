@@ -47,14 +47,14 @@ describe.skipIf(!enabled)('RabbitMQ comparison (informational)', () => {
     await broker.close();
     await ours.close();
     // The table's queues (named after this process) outlive the run on a real broker: remove them.
+    const report = renderReport(rows);
     const names = (await rabbitmqctl(['list_queues', '-q', '--no-table-headers', 'name'])).split('\n');
     for (const name of names.map((n) => n.trim()).filter((n) => n.startsWith(`c${process.pid}-`))) {
       await rabbitmqctl(['delete_queue', name]);
     }
-    const report = renderReport(rows);
     if (process.env.STOMP_RABBITMQ_REPORT) writeFileSync(process.env.STOMP_RABBITMQ_REPORT, report);
     else process.stdout.write(report);
-  });
+  }, 300_000);
 
   it('RabbitMQ STOMP and Web-STOMP are listening', async () => {
     expect(

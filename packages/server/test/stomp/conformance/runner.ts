@@ -72,7 +72,8 @@ function mismatch(
     if (want === null) {
       if (value !== undefined) return `${got.command} should not have ${name}, has ${JSON.stringify(value)}`;
     } else if (value === undefined) {
-      return `${got.command} lacks ${name}: ${show(got)}`;
+      // A pattern that accepts '' also accepts an absent header (`/^(false)?$/`: absent or false).
+      if (typeof want === 'string' || !want.test('')) return `${got.command} lacks ${name}: ${show(got)}`;
     } else if (typeof want === 'string' ? value !== fill(want) : !want.test(value)) {
       return `${got.command} ${name} is ${JSON.stringify(value)}, expected ${typeof want === 'string' ? JSON.stringify(fill(want)) : String(want)}`;
     }

@@ -11,7 +11,7 @@ export type ClientName = 'a' | 'b' | 'c';
 
 export interface FrameExpectation {
   readonly command: string;
-  /** A value to equal, a pattern to match, or null for "absent". */
+  /** A value to equal, a pattern to match (one that matches '' also accepts absence), or null for "absent". */
   readonly headers?: Readonly<Record<string, string | RegExp | null>>;
   readonly body?: string | RegExp;
   /** Header values to remember as variables: `{ ack: 'm1' }` stores this frame's `ack` as `{m1}`. */
