@@ -29,7 +29,7 @@ const ours = new StompParser({
 });
 const theirs = new Parser(
   (frame) => {
-    sink += frame.binaryBody.length;
+    sink += frame.binaryBody?.length ?? 0;
   },
   () => {},
 );
