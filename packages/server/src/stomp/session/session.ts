@@ -209,8 +209,8 @@ export class StompSession {
       headers,
       body,
     };
-    const tag = -this.lastReplyId;
-    this.deliver(subscription, { message, redelivered: false, tag });
+    // No broker holds this message, so its tag only has to be unique here; an ACK of it settles nothing else.
+    this.deliver(subscription, { message, redelivered: false, tag: -this.lastReplyId });
   }
 
   /** The DISCONNECT: receipt, then close. */
