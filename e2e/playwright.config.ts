@@ -7,6 +7,13 @@ import { CHROMIUM, FIREFOX, hasDisplay } from './src/browsers.js';
  * which `pnpm test` (scripts/run.mjs) provides through xvfb-run when there is none.
  */
 
+// Workers import @sockwire/server from its TypeScript sources (the `source` export condition, as vitest does),
+// not from dist/, so that a concurrent rebuild (tsup empties dist/ first) cannot break a run. Workers are
+// spawned by this process after it loaded this file, with its environment.
+if (!process.env.NODE_OPTIONS?.includes('--conditions=source')) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=source`.trim();
+}
+
 const projects: Project[] = [
   { name: 'chromium', grepInvert: /@webdriver/, use: { browserName: 'chromium', launchOptions: CHROMIUM } },
   { name: 'firefox', grepInvert: /@webdriver/, use: { browserName: 'firefox', launchOptions: FIREFOX } },

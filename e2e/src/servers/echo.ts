@@ -1,6 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as createSockwireServer } from '@sockwire/server';
 import { CLOSE_REQUEST_PREFIX } from '../scenario-types.js';
 import { type Listening, listen } from './listen.js';
 
@@ -59,6 +58,9 @@ interface SockjsNodeModule {
 export async function startEchoService(kind: ServerKind, sockjsUrl: string): Promise<EchoService> {
   const http = createHttpServer();
   if (kind === 'sockwire') {
+    // Imported here, in the worker that serves, not when Playwright loads the spec files to list the tests
+    // (in its main process, which resolves the package to dist/ instead of the sources: see the config).
+    const { createServer: createSockwireServer } = await import('@sockwire/server');
     const sockwire = createSockwireServer({ prefix: ECHO_PREFIX, allowedOrigins: '*', sockjsUrl });
     sockwire.on('connection', (conn) => conn.on('data', echo(conn)));
     sockwire.installHandlers(http);

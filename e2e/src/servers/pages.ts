@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,9 @@ import { type Listening, listen } from './listen.js';
  *   /lib/<name>.min.js      our IIFE builds from packages/client/dist (sockwire, and any later bundle such as
  *                           a STOMP one), and sockjs-client's dist file as /lib/sockjs.min.js
  *   /scenarios.js           the page-side scenarios
- * Files are read on every request, so a client rebuilt between runs is picked up without restarting anything.
+ * Scripts are read once, when the server starts, and served from memory: a concurrent rebuild of the client
+ * (tsup empties dist/ first) cannot take them away in the middle of a run. A file missing at start is read
+ * again on request.
  */
 
 const require = createRequire(import.meta.url);
@@ -68,11 +70,32 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+/** Every script this server may serve, read now; the ones that could not be read are left out. */
+async function readScripts(): Promise<Map<string, Buffer>> {
+  const names = await readdir(clientDist).catch(() => []);
+  const paths = [
+    ...Object.keys(scriptFiles),
+    ...names.filter((name) => name.endsWith('.min.js')).map((name) => `/lib/${name}`),
+  ];
+  const cache = new Map<string, Buffer>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const file = scriptPath(path);
+      const body = file ? await readFile(file).catch(() => undefined) : undefined;
+      if (body) cache.set(path, body);
+    }),
+  );
+  return cache;
+}
+
 export async function startPageServer(): Promise<PageServer> {
+  const scripts = await readScripts();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pages');
     if (url.pathname === '/page.html') return send(res, 200, 'text/html; charset=utf-8', pageHtml(url));
     if (url.pathname === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
+    const cached = scripts.get(url.pathname);
+    if (cached) return send(res, 200, 'text/javascript; charset=utf-8', cached);
     const file = scriptPath(url.pathname);
     if (!file) return send(res, 404, 'text/plain', `not found: ${url.pathname}`);
     readFile(file).then(
