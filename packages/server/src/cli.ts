@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startConformanceServer } from './cli/conformance.js';
+import { runServe } from './cli/serve.js';
 
 const USAGE = `Usage: sockwire <command> [options]
 
@@ -7,6 +8,9 @@ Commands:
   conformance --port <n> [--host <h>]   Serve the four services of the SockJS protocol test suite
                                         (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close)
                                         on <h>, or on both loopback addresses by default.
+  serve --port <n> [--host <h>] [--prefix /stomp] [--tcp-port <n>] [--allowed-origins a,b|*] [--static <dir>]
+                                        A standalone STOMP 1.2 broker over SockJS (raw WebSocket at
+                                        <prefix>/websocket), plus plain STOMP over TCP with --tcp-port.
   help                                  Show this text.
 `;
 
@@ -57,7 +61,7 @@ async function conformance(argv: string[]): Promise<void> {
 
 type Command = (argv: string[]) => Promise<void>;
 
-const commands: Record<string, Command> = { conformance };
+const commands: Record<string, Command> = { conformance, serve: runServe };
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
@@ -74,7 +78,14 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await command(rest);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (error as { code?: string }).code;
+    if (error instanceof TypeError && name === 'serve') {
+      // serve's flag errors carry their own usage text.
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`sockwire ${name}: ${(error as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;

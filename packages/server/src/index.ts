@@ -1,4 +1,17 @@
 export { CloseCode, CloseReason, isRetryableClose } from '@sockwire/protocol';
+export {
+  type BrokerMessage,
+  type BrokerStats,
+  type ConsumeOptions,
+  type Consumer,
+  type ConsumerHandle,
+  createMemoryBroker,
+  type Delivery,
+  MemoryBroker,
+  type MemoryBrokerOptions,
+  type MessageBroker,
+  type MessageHeaders,
+} from './brokers/index.js';
 export type {
   CloseInfo,
   Connection,
@@ -16,4 +29,40 @@ export {
   SockwireServer,
   type SockwireServerEvents,
 } from './server.js';
+export {
+  type Authenticate,
+  type Authorize,
+  type AuthorizeAction,
+  type ConnectRequest,
+  chooseStompSubprotocol,
+  createStompBroker,
+  encodeFrame,
+  type HandlerContext,
+  type HandlerOptions,
+  type HandlerResult,
+  type InboundInterceptor,
+  type InterceptorResult,
+  type MessageHandler,
+  message,
+  type OutboundInterceptor,
+  OutgoingMessage,
+  type Payload,
+  type SessionInfo,
+  STOMP_DEFAULTS,
+  STOMP_SUBPROTOCOLS,
+  type StompBroker,
+  type StompBrokerOptions,
+  type StompClock,
+  type StompConnection,
+  type StompFrame,
+  type StompHeaders,
+  type StompLimits,
+  StompParseError,
+  StompParser,
+  type StompPrincipal,
+  StompRejection,
+  type StompStats,
+  type StompVersion,
+} from './stomp/index.js';
+export { type ListenTcpOptions, listenTcp, type StompTcpServer, TcpConnection } from './tcp/index.js';
 export type { Timers } from './timers.js';
