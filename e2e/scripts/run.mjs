@@ -48,7 +48,9 @@ if (!existsSync(join(root, 'packages', 'client', 'dist', 'sockwire.min.js'))) {
 
 rmSync(resultsFile, { force: true });
 const cli = join(dirname(createRequire(import.meta.url).resolve('@playwright/test/package.json')), 'cli.js');
-const playwright = [cli, 'test', ...process.argv.slice(2)];
+// `pnpm test -- --project=x` hands the `--` on too; Playwright would then read the options as file filters.
+const passed = process.argv.slice(2);
+const playwright = [cli, 'test', ...(passed[0] === '--' ? passed.slice(1) : passed)];
 let status;
 if (process.env.DISPLAY) {
   status = run(process.execPath, playwright, { cwd: e2e });
