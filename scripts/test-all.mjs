@@ -54,6 +54,7 @@ function vitest(label, nodeCommand, extraArgs = []) {
 
 check('lint and format (biome)', bin('biome'), ['check', '.']);
 check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
+check('type-check e2e (tsc)', bin('tsc'), ['-p', join('e2e', 'tsconfig.json')]);
 check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 vitest('unit and integration (vitest, Node ' + process.versions.node + ')', [process.execPath]);
 // We also claim Node 22 and 24: run the server and protocol suites on Node 24 (from the npm registry) too.
@@ -65,6 +66,24 @@ vitest(
 
 const sizeScript = join(root, 'packages', 'client', 'scripts', 'size.mjs');
 if (existsSync(sizeScript)) check('client bundle-size budget', process.execPath, [sizeScript]);
+
+// The browser suite (Chromium, Firefox ESR, WebKitGTK); it installs missing browsers and runs under xvfb-run.
+{
+  const resultsFile = join(root, 'e2e', 'artifacts', 'results.json');
+  rmSync(resultsFile, { force: true });
+  const ok = run('browsers (Playwright: Chromium, Firefox ESR, WebKitGTK)', process.execPath, [
+    join(root, 'e2e', 'scripts', 'run.mjs'),
+  ]);
+  if (existsSync(resultsFile)) {
+    const data = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    for (const [engine, counts] of Object.entries(data.engines ?? {})) {
+      results.push({ label: `browsers: ${engine}`, passed: counts.passed, failed: counts.failed });
+    }
+    if (!ok && data.failed === 0) results.push({ label: 'browsers: run', passed: 0, failed: 1 });
+  } else {
+    results.push({ label: 'browsers: no results file', passed: 0, failed: 1 });
+  }
+}
 
 console.log('\n=== Totals by suite');
 for (const { label, passed, failed } of results)
