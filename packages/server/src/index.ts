@@ -51,6 +51,9 @@ export {
   STOMP_DEFAULTS,
   STOMP_SUBPROTOCOLS,
   type StompBroker,
+  type StompBrokerEventName,
+  type StompBrokerEvents,
+  type StompBrokerListener,
   type StompBrokerOptions,
   type StompClock,
   type StompConnection,
@@ -63,6 +66,7 @@ export {
   StompRejection,
   type StompStats,
   type StompVersion,
+  type SubscriptionInfo,
 } from './stomp/index.js';
 export { type ListenTcpOptions, listenTcp, type StompTcpServer, TcpConnection } from './tcp/index.js';
 export type { Timers } from './timers.js';

@@ -3,6 +3,12 @@ export * from './codec/index.js';
 export type { StompConnection } from './connection-port.js';
 export { type DestinationPrefixes, DestinationRouter } from './destinations.js';
 export { STOMP_ERROR_KINDS, type StompErrorKind, StompRejection } from './errors.js';
+export type {
+  StompBrokerEventName,
+  StompBrokerEvents,
+  StompBrokerListener,
+  SubscriptionInfo,
+} from './events.js';
 export {
   type HandlerContext,
   type HandlerOptions,

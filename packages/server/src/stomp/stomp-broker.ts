@@ -2,6 +2,7 @@ import type { MessageBroker, MessageHeaders } from '../brokers/broker.js';
 import { MemoryBroker } from '../brokers/memory/memory-broker.js';
 import type { StompConnection } from './connection-port.js';
 import { DestinationRouter } from './destinations.js';
+import { BrokerEvents, type StompBrokerEventName, type StompBrokerListener } from './events.js';
 import {
   type HandlerOptions,
   HandlerRegistry,
@@ -34,6 +35,11 @@ export interface StompBroker {
   onMessage(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void;
   /** Handle SUBSCRIBEs to an application destination; the result goes once to the subscriber. */
   onSubscribe(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void;
+  /**
+   * Listen to the session lifecycle: `connected`, `disconnected`, `subscribed`, `unsubscribed` (payloads:
+   * `StompBrokerEvents`). Returns a function that removes the listener.
+   */
+  on<E extends StompBrokerEventName>(event: E, listener: StompBrokerListener<E>): () => void;
   /** Sessions whose connection is open. */
   sessions(): SessionInfo[];
   /** The CONNECTED sessions of one user. */
@@ -58,6 +64,9 @@ class EmbeddedStompBroker implements StompBroker {
   private readonly collector = new StatsCollector();
   private readonly live = new Map<string, StompSession>();
   private readonly users = new Map<string, Set<SessionInfo>>();
+  /** Ids of the sessions that got CONNECTED: only they are announced as `disconnected`. */
+  private readonly connectedIds = new Set<string>();
+  private readonly events: BrokerEvents;
   private readonly context: SessionContext;
   private closed = false;
 
@@ -66,29 +75,37 @@ class EmbeddedStompBroker implements StompBroker {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker();
     this.router = new DestinationRouter(this.options.prefixes);
+    this.events = new BrokerEvents(this.options.log);
     this.context = {
       options: this.options,
       broker: this.broker,
       router: this.router,
       handlers: this.handlers,
       stats: this.collector,
+      events: this.events,
       connected: (session) => {
+        this.connectedIds.add(session.id);
         const name = session.principal?.name;
-        if (name === undefined) return;
-        let set = this.users.get(name);
-        if (set === undefined) {
-          set = new Set();
-          this.users.set(name, set);
+        if (name !== undefined) {
+          let set = this.users.get(name);
+          if (set === undefined) {
+            set = new Set();
+            this.users.set(name, set);
+          }
+          set.add(session);
         }
-        set.add(session);
+        this.events.emit('connected', { session });
       },
-      closed: (session) => {
+      closed: (session, { code, reason }) => {
         this.live.delete(session.id);
         const name = session.principal?.name;
         const set = name === undefined ? undefined : this.users.get(name);
-        if (set === undefined || name === undefined) return;
-        set.delete(session);
-        if (set.size === 0) this.users.delete(name);
+        if (set !== undefined && name !== undefined) {
+          set.delete(session);
+          if (set.size === 0) this.users.delete(name);
+        }
+        // Listeners run once the session is out of sessions() and userSessions(), so they see the new state.
+        if (this.connectedIds.delete(session.id)) this.events.emit('disconnected', { session, code, reason });
       },
     };
   }
@@ -122,6 +139,10 @@ class EmbeddedStompBroker implements StompBroker {
 
   onSubscribe(pattern: string, handler: MessageHandler, options?: HandlerOptions): () => void {
     return this.handlers.add('subscribe', pattern, handler, options);
+  }
+
+  on<E extends StompBrokerEventName>(event: E, listener: StompBrokerListener<E>): () => void {
+    return this.events.on(event, listener);
   }
 
   sessions(): SessionInfo[] {

@@ -122,17 +122,27 @@ export class CommandProcessor {
       session.subscriptions.add(subscription);
       if (route.kind === 'application') {
         const match = requireHandler(handlers.find('subscribe', route.path), destination);
-        return runHandler(session, match, frame, destination, route.path, subscription);
+        const answered = runHandler(session, match, frame, destination, route.path, subscription);
+        return andThen(answered, () => this.announce(subscription));
       }
       const consumer = { deliver: session.deliver.bind(session, subscription) };
       const handle = broker.subscribe(route.destination, consumer, { manualAck: ack !== 'auto', prefetch });
       return andThen(handle, (ready) => {
         // The session may have ended, or the subscription been replaced, while the broker was answering.
-        if (session.subscriptions.get(id) === subscription && session.state === 'connected')
+        if (session.subscriptions.get(id) === subscription && session.state === 'connected') {
           subscription.handle = ready;
-        else void ready.cancel();
+          this.announce(subscription);
+        } else void ready.cancel();
       });
     });
+  }
+
+  /** Tell `subscribed` listeners, unless the session ended or dropped the subscription meanwhile. */
+  private announce(subscription: Subscription): void {
+    const { session } = this;
+    if (session.subscriptions.get(subscription.id) !== subscription || session.state !== 'connected') return;
+    subscription.announced = true;
+    session.context.events.emit('subscribed', { session: session.info, subscription: subscription.info });
   }
 
   private unsubscribe(frame: StompFrame): MaybePromise<void> {
@@ -140,6 +150,14 @@ export class CommandProcessor {
     const subscription = this.session.subscriptions.remove(id);
     if (subscription === undefined)
       throw new StompError('protocol', 'Unknown subscription', `no subscription has id ${id}`);
+    if (subscription.announced) {
+      const event = {
+        session: this.session.info,
+        subscription: subscription.info,
+        cause: 'unsubscribe',
+      } as const;
+      this.session.context.events.emit('unsubscribed', event);
+    }
     return subscription.handle?.cancel();
   }
 

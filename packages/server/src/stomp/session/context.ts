@@ -1,5 +1,7 @@
 import type { MessageBroker } from '../../brokers/broker.js';
+import type { CloseInfo } from '../../connection.js';
 import type { DestinationRouter } from '../destinations.js';
+import type { BrokerEvents } from '../events.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { ResolvedStompOptions } from '../options.js';
 import type { StatsCollector } from '../stats.js';
@@ -12,8 +14,10 @@ export interface SessionContext {
   readonly router: DestinationRouter;
   readonly handlers: HandlerRegistry;
   readonly stats: StatsCollector;
+  /** The broker's lifecycle events (`connected`, `subscribed`, ...), emitted by the sessions. */
+  readonly events: BrokerEvents;
   /** The session is CONNECTED (with or without a user). */
   connected(session: SessionInfo): void;
   /** The session's connection closed; called once. */
-  closed(session: SessionInfo): void;
+  closed(session: SessionInfo, info: CloseInfo): void;
 }

@@ -253,7 +253,7 @@ export class StompSession {
     }
   };
 
-  private readonly onClose = (_info: CloseInfo): void => {
+  private readonly onClose = (info: CloseInfo): void => {
     if (this.currentState === 'closed') return;
     // A connection lost without DISCONNECT: implicit ABORT, and unacknowledged messages go back to the broker.
     if (this.currentState !== 'closing') this.teardown();
@@ -261,7 +261,7 @@ export class StompSession {
     this.connection.off('data', this.onData);
     this.connection.off('close', this.onClose);
     this.context.stats.sessionClosed(this.connection.transport);
-    this.context.closed(this.info);
+    this.context.closed(this.info, info);
   };
 
   private process(frame: StompFrame): MaybePromise<void> {
@@ -320,6 +320,10 @@ export class StompSession {
     this.transactions.clear();
     this.outbound.close();
     for (const subscription of this.subscriptions.drain()) {
+      if (subscription.announced) {
+        const event = { session: this.info, subscription: subscription.info, cause: 'disconnect' } as const;
+        this.context.events.emit('unsubscribed', event);
+      }
       const cancelled = subscription.handle?.cancel();
       if (cancelled instanceof Promise) {
         cancelled.catch((error: unknown) =>

@@ -1,4 +1,5 @@
 import type { ConsumerHandle } from '../../brokers/broker.js';
+import type { SubscriptionInfo } from '../events.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
@@ -25,11 +26,18 @@ export class Subscription {
   handle: ConsumerHandle | undefined;
   /** Delivery order, which a cumulative (`client`) ACK relies on. */
   readonly pending = new Map<string, PendingAck>();
+  /** `subscribed` was emitted for it, so its end must be announced too (and only then). */
+  announced = false;
 
   constructor(id: string, destination: string, ack: AckMode) {
     this.id = id;
     this.destination = destination;
     this.ack = ack;
+  }
+
+  /** What event listeners see. */
+  get info(): SubscriptionInfo {
+    return { id: this.id, destination: this.destination, ack: this.ack };
   }
 }
 
