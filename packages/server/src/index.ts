@@ -12,6 +12,8 @@ export {
   type MessageBroker,
   type MessageHeaders,
 } from './brokers/index.js';
+export { LocalSessionHub } from './cluster/local-bus.js';
+export type { NodeMessage, RelayedRequest, SessionBus, SessionLocation } from './cluster/session-bus.js';
 export type {
   CloseInfo,
   Connection,

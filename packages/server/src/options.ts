@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionBus } from './cluster/session-bus.js';
 import type { Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -60,6 +61,11 @@ export interface ServerOptions {
   maxBufferedBytes?: number;
   /** See {@link WebSocketProtocols}. Default: none. */
   webSocketProtocols?: WebSocketProtocols;
+  /**
+   * Join a cluster: nodes behind a plain round-robin balancer serve each other's HTTP sessions through this
+   * bus (`createRedisSessionBus`, or `LocalSessionHub` in one process). Default: none (one node).
+   */
+  cluster?: SessionBus;
   /** Timer functions (inject fakes in tests). Default: the global timers, unref'd. */
   timers?: Timers;
   /** Called for operational events worth logging. Default: nothing is logged. */
@@ -79,6 +85,7 @@ export interface ResolvedOptions {
   readonly highWaterMark: number;
   readonly maxBufferedBytes: number;
   readonly webSocketProtocols: WebSocketProtocols;
+  readonly cluster: SessionBus | null;
   readonly timers: Timers;
   readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
 }
@@ -135,6 +142,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     highWaterMark,
     maxBufferedBytes,
     webSocketProtocols: options.webSocketProtocols ?? DEFAULTS.webSocketProtocols,
+    cluster: options.cluster ?? null,
     timers: options.timers ?? systemTimers,
     log: options.log ?? (() => {}),
   };

@@ -3,12 +3,14 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '@sockwire/protocol';
 import { WebSocketServer } from 'ws';
+import type { RelayedRequest } from './cluster/session-bus.js';
 import type { Connection, TransportName } from './connection.js';
 import { normalizePrefix, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
+import { ClusterRelay } from './sockjs/cluster-relay.js';
 import { install } from './sockjs/install.js';
 import { routeRequest, routeUpgrade } from './sockjs/router.js';
 import type { SockjsService } from './sockjs/service.js';
-import { Session, type SessionHost } from './sockjs/session.js';
+import { requestInfo, Session, type SessionHost } from './sockjs/session.js';
 
 export interface SockwireServerEvents {
   /** A client opened a session. */
@@ -37,6 +39,7 @@ export interface SockjsStats {
 export class SockwireServer extends EventEmitter<SockwireServerEvents> implements SockjsService, SessionHost {
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;
+  readonly relay: ClusterRelay | null;
   private readonly sessions = new Map<string, Session>();
   private readonly live = new Set<Connection>();
   private readonly uninstallers: Array<() => void> = [];
@@ -58,6 +61,26 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
           ? (offered, request) => protocols(offered, request)
           : (offered) => protocols.find((p) => offered.has(p)) ?? false,
     });
+    const bus = this.options.cluster;
+    this.relay =
+      bus === null
+        ? null
+        : new ClusterRelay(bus, {
+            timers: this.options.timers,
+            heartbeatDelay: this.options.heartbeatDelay,
+            responseLimit: this.options.responseLimit,
+            findSession: (id) => this.findSession(id),
+            openSession: (id, transport, request) => this.openSession(id, transport, request),
+            log: this.options.log,
+          });
+    if (bus !== null && this.relay !== null) {
+      const relay = this.relay;
+      bus
+        .start((message) => relay.handle(message))
+        .catch((error: unknown) => {
+          this.options.log('error', `cluster bus failed to start: ${(error as Error).message}`);
+        });
+    }
   }
 
   /**
@@ -132,7 +155,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
 
   // ---- SockjsService / SessionHost --------------------------------------------------------------
 
-  openSession(sessionId: string, transport: TransportName, request: IncomingMessage): Session {
+  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session {
     const existing = this.sessions.get(sessionId);
     if (existing !== undefined) return existing;
     const session = new Session(this, { transport, request, prefix: this.prefix, sessionId });
@@ -145,7 +168,13 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
   }
 
   createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session {
-    return new Session(this, { transport, request, prefix: this.prefix, sessionId: null, subprotocol });
+    return new Session(this, {
+      transport,
+      request: requestInfo(request),
+      prefix: this.prefix,
+      sessionId: null,
+      subprotocol,
+    });
   }
 
   announce(connection: Connection): void {
@@ -161,6 +190,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
   removed(session: Session): void {
     if (session.sessionId !== null && this.sessions.get(session.sessionId) === session) {
       this.sessions.delete(session.sessionId);
+      this.options.cluster?.release(session.sessionId);
     }
   }
 
@@ -195,6 +225,10 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     this.sessions.clear();
     for (const uninstall of this.uninstallers.splice(0)) uninstall();
     this.webSocketServer.close();
+    this.relay?.close();
+    this.options.cluster?.close().catch((error: unknown) => {
+      this.options.log('error', `cluster bus failed to close: ${(error as Error).message}`);
+    });
   }
 }
 

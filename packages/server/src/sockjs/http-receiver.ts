@@ -1,7 +1,18 @@
-import type { ServerResponse } from 'node:http';
 import type { TransportName } from '../connection.js';
 import type { Timers } from '../timers.js';
 import type { Receiver, ReceiverEvents } from './receiver.js';
+
+/**
+ * Where a receiver writes: an HTTP response, or its stand-in on the node that owns a relayed session.
+ */
+export interface ResponseSink {
+  write(data: string): unknown;
+  end(data?: string): unknown;
+  destroy(): unknown;
+  readonly writableLength: number;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  once(event: 'close' | 'finish', listener: () => void): unknown;
+}
 
 /** How long an ended response may wait for a client that does not read before its socket is dropped. */
 const ABANDON_AFTER_MS = 30_000;
@@ -13,7 +24,7 @@ const ABANDON_AFTER_MS = 30_000;
  */
 export class HttpReceiver implements Receiver {
   readonly transport: TransportName;
-  private readonly response: ServerResponse;
+  private readonly response: ResponseSink;
   private readonly frame: (frame: string) => string;
   /** Bytes a streaming response may carry; 0 for polling. */
   private readonly responseLimit: number;
@@ -23,7 +34,7 @@ export class HttpReceiver implements Receiver {
 
   constructor(
     transport: TransportName,
-    response: ServerResponse,
+    response: ResponseSink,
     frame: (frame: string) => string,
     responseLimit: number,
     timers: Timers,

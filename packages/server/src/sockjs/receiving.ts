@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  CloseCode,
   EVENTSOURCE_PRELUDE,
+  encodeClose,
   eventSourceFrame,
   htmlfileFrame,
   htmlfilePrelude,
@@ -9,9 +11,10 @@ import {
   xhrFrame,
 } from '@sockwire/protocol';
 import type { TransportName } from '../connection.js';
-import { sessionHeaders } from './http.js';
+import { sendText, sessionHeaders } from './http.js';
 import { HttpReceiver } from './http-receiver.js';
 import type { SockjsService } from './service.js';
+import { requestInfo } from './session.js';
 
 /**
  * The HTTP transports that receive frames, described as data: what a receiving request needs in order to be
@@ -90,9 +93,47 @@ export function receivingSpec(request: ReceivingRequest): {
 
 /**
  * Answer a receiving request: headers, prelude, then attach it to its session (created by this request if
- * the id is new) as a receiver that frames and limits what it carries.
+ * the id is new) as a receiver that frames and limits what it carries. In a cluster the session may live on
+ * another node: then this node writes the headers and prelude and relays the rest.
  */
 export function serveReceiving(
+  service: SockjsService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  sessionId: string,
+  receiving: ReceivingRequest,
+): void {
+  const { relay } = service;
+  if (relay === null) {
+    serveLocally(service, request, response, sessionId, receiving);
+    return;
+  }
+  relay.route(sessionId, true).then(
+    (route) => {
+      // The client may have left while the cluster was asked.
+      if (response.destroyed || response.writableEnded) return;
+      if (route.kind === 'local') {
+        serveLocally(service, request, response, sessionId, receiving);
+        return;
+      }
+      const spec = receivingSpec(receiving);
+      response.writeHead(200, sessionHeaders(service.options, request, response, spec.contentType));
+      if (spec.prelude !== '') response.write(spec.prelude);
+      if (route.kind === 'remote') {
+        relay.relayReceiving(route.node, sessionId, requestInfo(request), response, receiving);
+      } else {
+        // Its node died with it: say so, so that the client opens a new session.
+        response.end(spec.frame(encodeClose(CloseCode.GOING_AWAY, 'Session lost with its server')));
+      }
+    },
+    (error: unknown) => {
+      service.options.log('error', `cluster lookup for a session failed: ${(error as Error).message}`);
+      sendText(response, 503, 'Sockwire: the cluster could not be reached; retry shortly.\n');
+    },
+  );
+}
+
+function serveLocally(
   service: SockjsService,
   request: IncomingMessage,
   response: ServerResponse,
@@ -102,7 +143,7 @@ export function serveReceiving(
   const spec = receivingSpec(receiving);
   response.writeHead(200, sessionHeaders(service.options, request, response, spec.contentType));
   if (spec.prelude !== '') response.write(spec.prelude);
-  const session = service.openSession(sessionId, receiving.transport, request);
+  const session = service.openSession(sessionId, receiving.transport, requestInfo(request));
   const limit = spec.streaming ? service.options.responseLimit : 0;
   session.attach(new HttpReceiver(receiving.transport, response, spec.frame, limit, service.options.timers));
 }

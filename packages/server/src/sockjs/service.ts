@@ -1,15 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocketServer } from 'ws';
+import type { RelayedRequest } from '../cluster/session-bus.js';
 import type { Connection, TransportName } from '../connection.js';
 import type { ResolvedOptions } from '../options.js';
+import type { ClusterRelay } from './cluster-relay.js';
 import type { Session } from './session.js';
 
 /** What the endpoint and transport handlers need from the server that routes to them. */
 export interface SockjsService {
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;
+  /** Cross-node routing when the server is part of a cluster, else null. */
+  readonly relay: ClusterRelay | null;
   /** The existing session for `sessionId`, or a new one created by this receiving request. */
-  openSession(sessionId: string, transport: TransportName, request: IncomingMessage): Session;
+  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session;
   findSession(sessionId: string): Session | undefined;
   /** A session not kept in the table (WebSocket): the server still tracks it for stats and shutdown. */
   createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session;

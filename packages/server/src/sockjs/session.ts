@@ -8,6 +8,7 @@ import {
   HEARTBEAT_FRAME,
   OPEN_FRAME,
 } from '@sockwire/protocol';
+import type { RelayedRequest } from '../cluster/session-bus.js';
 import {
   type CloseInfo,
   type Connection,
@@ -31,6 +32,16 @@ const READY_STATE: Record<ConnectionState, ReadyState> = {
   closing: ReadyState.CLOSING,
   closed: ReadyState.CLOSED,
 };
+
+/** The parts of an HTTP request a session keeps (they can travel between cluster nodes). */
+export function requestInfo(request: IncomingMessage): RelayedRequest {
+  return {
+    headers: request.headers,
+    url: request.url ?? '',
+    remoteAddress: request.socket.remoteAddress ?? '',
+    remotePort: request.socket.remotePort ?? 0,
+  };
+}
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -80,7 +91,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     host: SessionHost,
     init: {
       transport: TransportName;
-      request: IncomingMessage;
+      /** The request that opened the session (possibly relayed from another node). */
+      request: RelayedRequest;
       prefix: string;
       sessionId: string | null;
       subprotocol?: string;
@@ -91,10 +103,10 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     this.transport = init.transport;
     this.sessionId = init.sessionId;
     this.subprotocol = init.subprotocol ?? '';
-    this.remoteAddress = init.request.socket.remoteAddress ?? '';
-    this.remotePort = init.request.socket.remotePort ?? 0;
+    this.remoteAddress = init.request.remoteAddress;
+    this.remotePort = init.request.remotePort;
     this.headers = init.request.headers;
-    this.url = init.request.url ?? '';
+    this.url = init.request.url;
     this.pathname = this.url.split('?', 1)[0] as string;
     this.prefix = init.prefix;
   }

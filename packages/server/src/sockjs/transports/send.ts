@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeClientPayload, decodeJsonpSendBody, SockJSProtocolError } from '@sockwire/protocol';
+import type { ClusterRelay } from '../cluster-relay.js';
 import { BodyTooLargeError, readBody, sendText, sessionHeaders } from '../http.js';
 import type { SockjsService } from '../service.js';
+
+const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
 
 /**
  * `POST .../xhr_send` and `.../jsonp_send`: messages from the client to an existing session.
@@ -18,8 +21,12 @@ export async function handleSend(
   kind: 'xhr' | 'jsonp',
 ): Promise<void> {
   const session = service.findSession(sessionId);
-  if (session === undefined || session.isClosed) {
-    sendText(response, 404, 'Sockwire: no such session (it may have timed out or closed).\n');
+  // In a cluster, a session this node does not hold may live on another node.
+  const route =
+    session === undefined && service.relay !== null ? await service.relay.route(sessionId, false) : null;
+  const owner = route?.kind === 'remote' ? route.node : null;
+  if (owner === null && (session === undefined || session.isClosed)) {
+    sendText(response, 404, NO_SESSION);
     return;
   }
   let body: string;
@@ -51,6 +58,17 @@ export async function handleSend(
     sendText(response, 500, error.message);
     return;
   }
+  if (owner !== null) {
+    const status = await (service.relay as ClusterRelay).relaySend(owner, sessionId, messages);
+    if (status !== 204) {
+      sendText(
+        response,
+        status === 404 ? 404 : 503,
+        status === 404 ? NO_SESSION : "Sockwire: the session's server did not answer.\n",
+      );
+      return;
+    }
+  }
   const contentType = 'text/plain; charset=UTF-8';
   const headers = sessionHeaders(service.options, request, response, contentType);
   if (kind === 'jsonp') {
@@ -62,5 +80,5 @@ export async function handleSend(
     response.writeHead(204, headers);
     response.end();
   }
-  session.receive(messages);
+  session?.receive(messages);
 }

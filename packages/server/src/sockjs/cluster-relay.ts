@@ -1,0 +1,207 @@
+import type { ServerResponse } from 'node:http';
+import type { NodeMessage, RelayedRequest, SessionBus } from '../cluster/session-bus.js';
+import type { Timers } from '../timers.js';
+import { HttpReceiver } from './http-receiver.js';
+import { type ReceivingRequest, receivingSpec } from './receiving.js';
+import { RemoteResponse } from './remote-response.js';
+import type { Session } from './session.js';
+
+/** Where a request for a session must be served. */
+export type Route =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'remote'; readonly node: string }
+  | { readonly kind: 'lost' };
+
+/** What the relay needs from the server it belongs to. */
+export interface RelayHost {
+  readonly timers: Timers;
+  readonly heartbeatDelay: number;
+  readonly responseLimit: number;
+  findSession(sessionId: string): Session | undefined;
+  openSession(sessionId: string, transport: ReceivingRequest['transport'], request: RelayedRequest): Session;
+  log(severity: 'debug' | 'info' | 'error', message: string): void;
+}
+
+/** How long a relayed send waits for the owner's answer before the client is told 503. */
+const SEND_TIMEOUT_MS = 10_000;
+
+interface RelayedReceiving {
+  readonly response: ServerResponse;
+  readonly owner: string;
+  timer: unknown;
+}
+
+/**
+ * Both halves of cross-node serving. On the node that received the HTTP request (the edge) it forwards and
+ * copies bytes into the real response; on the session's owner it attaches a RemoteResponse-backed receiver
+ * and takes relayed sends. One instance per server, fed every message the bus delivers to this node.
+ */
+export class ClusterRelay {
+  private readonly bus: SessionBus;
+  private readonly host: RelayHost;
+  private nextRequest = 0;
+  /** Edge: relayed receiving requests by request id. */
+  private readonly receiving = new Map<string, RelayedReceiving>();
+  /** Edge: sends waiting for the owner's status. */
+  private readonly sends = new Map<string, { resolve: (status: number) => void; timer: unknown }>();
+  /** Owner: stand-in responses by request id. */
+  private readonly remote = new Map<string, RemoteResponse>();
+
+  constructor(bus: SessionBus, host: RelayHost) {
+    this.bus = bus;
+    this.host = host;
+  }
+
+  /** Find where a session lives; a new id is claimed by this node. */
+  async route(sessionId: string, creating: boolean): Promise<Route> {
+    if (this.host.findSession(sessionId) !== undefined) return { kind: 'local' };
+    const location = await this.bus.locate(sessionId);
+    if (location.kind === 'lost') return { kind: 'lost' };
+    if (location.kind === 'node') {
+      return location.node === this.bus.nodeId ? { kind: 'local' } : { kind: 'remote', node: location.node };
+    }
+    if (!creating) return { kind: 'local' };
+    const owner = await this.bus.claim(sessionId);
+    return owner === this.bus.nodeId ? { kind: 'local' } : { kind: 'remote', node: owner };
+  }
+
+  // ---- edge side -------------------------------------------------------------------------------
+
+  /** Relay a receiving request whose headers and prelude this node has already written. */
+  relayReceiving(
+    owner: string,
+    sessionId: string,
+    request: RelayedRequest,
+    response: ServerResponse,
+    receiving: ReceivingRequest,
+  ): void {
+    const req = `${this.bus.nodeId}:${++this.nextRequest}`;
+    const entry: RelayedReceiving = { response, owner, timer: null };
+    this.receiving.set(req, entry);
+    this.watchOwner(req, entry);
+    response.on('close', () => {
+      if (!this.receiving.delete(req)) return;
+      this.host.timers.clearTimeout(entry.timer);
+      if (!response.writableFinished) this.bus.send(owner, { t: 'abort', req });
+    });
+    this.bus.send(owner, {
+      t: 'attach',
+      req,
+      from: this.bus.nodeId,
+      sid: sessionId,
+      transport: receiving.transport,
+      ...(receiving.callback === undefined ? {} : { callback: receiving.callback }),
+      request: {
+        headers: request.headers,
+        url: request.url,
+        remoteAddress: request.remoteAddress,
+        remotePort: request.remotePort,
+      },
+    });
+  }
+
+  /**
+   * The owner sends at least a heartbeat every heartbeatDelay to an attached receiver; twice that in silence
+   * means it is gone, and the client had better come back (and learn the session is lost) than wait forever.
+   */
+  private watchOwner(req: string, entry: RelayedReceiving): void {
+    this.host.timers.clearTimeout(entry.timer);
+    entry.timer = this.host.timers.setTimeout(
+      () => {
+        if (!this.receiving.delete(req)) return;
+        this.host.log('info', `relayed request ${req}: no word from node ${entry.owner}, ending it`);
+        entry.response.end();
+      },
+      this.host.heartbeatDelay * 2 + 1000,
+    );
+  }
+
+  /** Relay a send; resolves with the status to answer (204, 404, or 503 when the owner does not answer). */
+  relaySend(owner: string, sessionId: string, messages: string[]): Promise<number> {
+    const req = `${this.bus.nodeId}:${++this.nextRequest}`;
+    return new Promise((resolve) => {
+      const timer = this.host.timers.setTimeout(() => {
+        this.sends.delete(req);
+        resolve(503);
+      }, SEND_TIMEOUT_MS);
+      this.sends.set(req, { resolve, timer });
+      this.bus.send(owner, { t: 'send', req, from: this.bus.nodeId, sid: sessionId, messages });
+    });
+  }
+
+  // ---- both sides: what the bus delivers -------------------------------------------------------
+
+  handle(message: NodeMessage): void {
+    switch (message.t) {
+      case 'attach':
+        this.attachRemote(message);
+        return;
+      case 'send': {
+        const session = this.host.findSession(message.sid);
+        const taken = session !== undefined && !session.isClosed;
+        if (taken) session.receive(message.messages);
+        this.bus.send(message.from, { t: 'reply', req: message.req, status: taken ? 204 : 404 });
+        return;
+      }
+      case 'abort':
+        this.remote.get(message.req)?.abort();
+        return;
+      case 'reply': {
+        const pending = this.sends.get(message.req);
+        if (pending === undefined) return;
+        this.sends.delete(message.req);
+        this.host.timers.clearTimeout(pending.timer);
+        pending.resolve(message.status);
+        return;
+      }
+      case 'write':
+      case 'end':
+      case 'destroy': {
+        const entry = this.receiving.get(message.req);
+        if (entry === undefined) return;
+        if (message.t === 'write') {
+          entry.response.write(message.data);
+          this.watchOwner(message.req, entry);
+          return;
+        }
+        this.receiving.delete(message.req);
+        this.host.timers.clearTimeout(entry.timer);
+        if (message.t === 'end') entry.response.end(message.data);
+        else entry.response.destroy();
+        return;
+      }
+    }
+  }
+
+  // ---- owner side ------------------------------------------------------------------------------
+
+  private attachRemote(message: Extract<NodeMessage, { t: 'attach' }>): void {
+    const sink = new RemoteResponse(this.bus, message.from, message.req);
+    this.remote.set(message.req, sink);
+    sink.once('close', () => this.remote.delete(message.req));
+    const spec = receivingSpec(message);
+    const session = this.host.openSession(message.sid, message.transport, message.request);
+    const limit = spec.streaming ? this.host.responseLimit : 0;
+    session.attach(new HttpReceiver(message.transport, sink, spec.frame, limit, this.host.timers));
+  }
+
+  /** Relayed requests in flight (for stats and tests). */
+  get pending(): number {
+    return this.receiving.size + this.sends.size + this.remote.size;
+  }
+
+  /** End everything relayed (server shutdown). */
+  close(): void {
+    for (const [req, entry] of this.receiving) {
+      this.host.timers.clearTimeout(entry.timer);
+      entry.response.end();
+      this.receiving.delete(req);
+    }
+    for (const [req, pending] of this.sends) {
+      this.host.timers.clearTimeout(pending.timer);
+      pending.resolve(503);
+      this.sends.delete(req);
+    }
+    for (const sink of this.remote.values()) sink.abort();
+  }
+}

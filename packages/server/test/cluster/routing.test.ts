@@ -1,0 +1,168 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type CloseInfo,
+  type Connection,
+  createServer,
+  LocalSessionHub,
+  type SockwireServer,
+} from '../../src/index.js';
+import { GET, POST, stream, until } from '../sockjs/helpers.js';
+
+/**
+ * Three nodes in one process sharing sessions through the in-process hub (the Redis bus has the same
+ * semantics). Each test plays the round-robin balancer by sending each request to a different node.
+ */
+interface Node {
+  readonly server: SockwireServer;
+  readonly http: Server;
+  readonly base: string;
+}
+
+let nodes: Node[] = [];
+let hub: LocalSessionHub;
+
+async function startCluster(count = 3, options: { responseLimit?: number } = {}): Promise<Node[]> {
+  hub = new LocalSessionHub();
+  nodes = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer({
+      prefix: '/echo',
+      allowedOrigins: '*',
+      cluster: hub.bus(`node${i}`),
+      disconnectDelay: 500,
+      ...options,
+    });
+    server.on('connection', (connection) => connection.on('data', (message) => connection.write(message)));
+    const http = createHttpServer();
+    server.installHandlers(http);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    nodes.push({ server, http, base: `http://127.0.0.1:${(http.address() as AddressInfo).port}/echo` });
+  }
+  return nodes;
+}
+
+afterEach(async () => {
+  for (const node of nodes) {
+    node.server.close();
+    node.http.closeAllConnections();
+    await new Promise<void>((resolve) => node.http.close(() => resolve()));
+  }
+  nodes = [];
+});
+
+let counter = 0;
+const sid = () => `/000/cluster-${Date.now()}-${++counter}`;
+const openConnections = (node: Node) =>
+  Object.values(node.server.stats().connections).reduce((sum, n) => sum + (n ?? 0), 0);
+
+describe('a cluster without sticky sessions', () => {
+  it('serves one xhr-polling session from every node', async () => {
+    const [a, b, c] = (await startCluster()) as [Node, Node, Node];
+    const s = sid();
+    expect((await POST(`${a.base}${s}/xhr`)).body).toBe('o\n');
+    expect((await POST(`${b.base}${s}/xhr_send`, '["one"]')).status).toBe(204);
+    expect((await POST(`${c.base}${s}/xhr_send`, '["two"]')).status).toBe(204);
+    expect((await POST(`${b.base}${s}/xhr`)).body).toBe('a["one","two"]\n');
+    expect((await POST(`${c.base}${s}/xhr_send`, '["three"]')).status).toBe(204);
+    expect((await POST(`${c.base}${s}/xhr`)).body).toBe('a["three"]\n');
+    // The session exists once, on the node that saw it first.
+    expect(openConnections(a)).toBe(1);
+    expect(openConnections(b) + openConnections(c)).toBe(0);
+  });
+
+  it('relays streams, keeps order, and honours the response limit', async () => {
+    const [a, b, c] = (await startCluster(3, { responseLimit: 4096 })) as [Node, Node, Node];
+    const s = sid();
+    expect((await POST(`${a.base}${s}/xhr`)).body).toBe('o\n');
+    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    expect(await relayed.read()).toBe('h'.repeat(2048) + '\n');
+    const body = '"' + 'x'.repeat(1000) + '"';
+    let received = '';
+    for (let i = 0; i < 5; i++) {
+      expect((await POST(`${[a, c][i % 2]?.base}${s}/xhr_send`, `[${body},"${i}"]`)).status).toBe(204);
+      const expected = `a[${body},"${i}"]\n`;
+      received = await relayed.readText(expected.length);
+      expect(received).toBe(expected);
+    }
+    // 5 lines of ~1 KB passed the 4096-byte limit: the relayed response ended, the session lives on.
+    expect(await relayed.read()).toBeNull();
+    const next = await stream('GET', `${c.base}${s}/eventsource`);
+    expect(await next.read()).toBe('\r\n');
+    await POST(`${b.base}${s}/xhr_send`, '["after"]');
+    expect(await next.read()).toBe('data: a["after"]\r\n\r\n');
+    next.abort();
+  });
+
+  it('relays jsonp and htmlfile with their callbacks', async () => {
+    const [a, b, c] = (await startCluster()) as [Node, Node, Node];
+    const s = sid();
+    expect((await GET(`${a.base}${s}/jsonp?c=cb`)).body).toBe('/**/cb("o");\r\n');
+    await POST(`${b.base}${s}/jsonp_send`, 'd=%5B%22x%22%5D', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
+    expect((await GET(`${c.base}${s}/jsonp?c=cb`)).body).toBe('/**/cb("a[\\"x\\"]");\r\n');
+    const page = await stream('GET', `${b.base}${s}/htmlfile?c=cb`);
+    expect(await page.read()).toContain('var c = parent.cb;');
+    await POST(`${c.base}${s}/xhr_send`, '["y"]');
+    expect(await page.read()).toBe('<script>\np("a[\\"y\\"]");\n</script>\r\n');
+    page.abort();
+  });
+
+  it('gives a second receiving request 2010 wherever it lands', async () => {
+    const [a, b, c] = (await startCluster()) as [Node, Node, Node];
+    const s = sid();
+    await POST(`${a.base}${s}/xhr`);
+    const first = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await first.read();
+    const second = await stream('POST', `${c.base}${s}/xhr_streaming`);
+    await second.read();
+    expect(await second.read()).toBe('c[2010,"Another connection still open"]\n');
+    first.abort();
+  });
+
+  it('turns a client leaving a relayed stream into 1002 for the application on the owner', async () => {
+    const [a, b] = (await startCluster(2)) as [Node, Node];
+    const closed = new Promise<CloseInfo>((resolve) =>
+      a.server.once('connection', (connection: Connection) => connection.once('close', resolve)),
+    );
+    const s = sid();
+    await POST(`${a.base}${s}/xhr`);
+    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await relayed.read();
+    relayed.abort();
+    expect(await closed).toEqual({ code: 1002, reason: 'Connection interrupted', wasClean: false });
+    expect((await POST(`${b.base}${s}/xhr`)).body).toBe('c[1002,"Connection interrupted"]\n');
+  });
+
+  it('refuses sends to unknown sessions on every node', async () => {
+    const [, b] = (await startCluster()) as [Node, Node];
+    expect((await POST(`${b.base}${sid()}/xhr_send`, '["x"]')).status).toBe(404);
+  });
+
+  it('tells clients of a dead node that their session is lost, so that they open a new one', async () => {
+    const [a, b, c] = (await startCluster()) as [Node, Node, Node];
+    const s = sid();
+    await POST(`${a.base}${s}/xhr`);
+    hub.kill('node0');
+    expect((await POST(`${b.base}${s}/xhr`)).body).toBe('c[1001,"Session lost with its server"]\n');
+    expect((await POST(`${c.base}${s}/xhr_send`, '["x"]')).status).toBe(404);
+    const fresh = sid();
+    expect((await POST(`${b.base}${fresh}/xhr`)).body).toBe('o\n');
+  });
+
+  it('forgets everything once sessions end', async () => {
+    const [a, b] = (await startCluster(2)) as [Node, Node];
+    const s = sid();
+    await POST(`${a.base}${s}/xhr`);
+    await POST(`${b.base}${s}/xhr_send`, '["x"]');
+    await POST(`${b.base}${s}/xhr`);
+    await until(() => hub.owners.size === 0, 5000);
+    expect(a.server.stats().sessionIds).toBe(0);
+    expect(a.server.relay?.pending).toBe(0);
+    expect(b.server.relay?.pending).toBe(0);
+  });
+});
