@@ -9,7 +9,7 @@
  *   node src/main.mjs [--quick] [--reps N] [--only W1,W3] [--targets sockwire-ws,raw-ws] [--write]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,19 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM']))
 
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Newest modification time under a directory (the server's sources), to tell a stale dist. */
+function newest(/** @type {string} */ dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+const serverDir = join(rootDir, 'packages', 'server');
+const staleDist = newest(join(serverDir, 'src')) > statSync(join(serverDir, 'dist', 'index.js')).mtimeMs;
+if (staleDist)
+  log('bench: packages/server/src is newer than its dist: run `node scripts/build.mjs` to measure it');
 
 const targets = TARGETS.filter((t) => wanted === null || wanted.has(t.id));
 const stomp = selected.includes('W6') ? await stompModule() : null;
@@ -217,6 +230,7 @@ const meta = {
   loadBefore,
   loadAfter: loadavg(),
   stompFromSource: stomp?.fromSource ?? false,
+  staleDist,
   versions: {
     '@sockwire/server': `${version('@sockwire/server')} (${sh('git', ['-C', rootDir, 'rev-parse', '--short', 'HEAD'])})`,
     '@sockwire/client': version('@sockwire/client'),

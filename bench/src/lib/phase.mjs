@@ -13,6 +13,8 @@ const LOAD_CORE = 0;
 export function mark(pids) {
   return {
     t: performance.now(),
+    // CLOCK_MONOTONIC, the clock V8 stamps profile samples with: lets a profile be cut to the measured phase.
+    hr: process.hrtime.bigint(),
     server: pids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
     load: process.cpuUsage(),
     cores: coreBusyMicros(),
@@ -21,7 +23,7 @@ export function mark(pids) {
 
 /**
  * @typedef {ReturnType<typeof mark>} Mark
- * @typedef {{ seconds: number, serverCpuUs: number, loadCpu: number, foreignServerCore: number, foreignLoadCore: number }} PhaseCost
+ * @typedef {{ seconds: number, serverCpuUs: number, loadCpu: number, foreignServerCore: number, foreignLoadCore: number, window: [number, number] }} PhaseCost
  */
 
 /**
@@ -41,6 +43,7 @@ export function between(a, b) {
     // /proc/stat ticks are 10 ms: small negative values are rounding, not negative load.
     foreignServerCore: Math.max(0, (busy(SERVER_CORE) - serverCpuUs) / wallUs),
     foreignLoadCore: Math.max(0, (busy(LOAD_CORE) - loadUs) / wallUs),
+    window: [Number(a.hr / 1000n), Number(b.hr / 1000n)],
   };
 }
 

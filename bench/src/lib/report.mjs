@@ -307,6 +307,12 @@ export function renderReport(run, defs) {
       `${num(run.noise.loadCore[0] * 100, 0)} % / ${num(run.noise.loadCore[1] * 100, 0)} %; load average ${meta.loadBefore} before, ${meta.loadAfter} after.`,
   );
   out.push('');
+  if (meta.staleDist) {
+    out.push(
+      "**The server's sources were newer than its built dist during this run: the figures are of the older build.**",
+    );
+    out.push('');
+  }
   out.push(
     `Versions: ${Object.entries(meta.versions)
       .map(([k, v]) => `${k} ${v}`)
