@@ -115,42 +115,32 @@ const DEFAULT_STREAM_LIMITS: StreamLimits = { maxLineLength: 16 * 1024 * 1024 };
  * The prelude line of `h` characters is skipped. A line longer than the limit raises (close code 1009).
  */
 export class XhrStreamDecoder {
-  private buffer = '';
-  private preludeSeen = false;
-  private readonly limits: StreamLimits;
+  /** The unfinished last line. */
+  #rest = '';
+  #preludeSeen = false;
+  readonly #maxLineLength: number;
 
   constructor(limits: StreamLimits = DEFAULT_STREAM_LIMITS) {
-    this.limits = limits;
+    this.#maxLineLength = limits.maxLineLength;
   }
 
   /** Append a chunk of the response; returns the frames it completed. */
   push(chunk: string): string[] {
-    this.buffer += chunk;
-    const frames: string[] = [];
-    let start = 0;
-    let end = this.buffer.indexOf('\n', start);
-    while (end >= 0) {
-      const line = this.buffer.slice(start, end);
-      start = end + 1;
-      if (!this.preludeSeen) {
-        this.preludeSeen = true;
-        if (line.length > 1 && /^h+$/.test(line)) {
-          end = this.buffer.indexOf('\n', start);
-          continue;
-        }
-      }
-      frames.push(line);
-      end = this.buffer.indexOf('\n', start);
+    const lines = (this.#rest + chunk).split('\n');
+    this.#rest = lines.pop() as string;
+    if (!this.#preludeSeen && lines.length > 0) {
+      this.#preludeSeen = true;
+      // The prelude is a line of `h`s; a lone `h` is a heartbeat frame.
+      if (/^hh+$/.test(lines[0] as string)) lines.shift();
     }
-    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
-    if (this.buffer.length > this.limits.maxLineLength) {
+    if (this.#rest.length > this.#maxLineLength) {
       throw new SockJSProtocolError(
         'ERR_TOO_LARGE',
-        `Streamed line exceeds the limit of ${this.limits.maxLineLength} characters`,
+        `Streamed line exceeds the limit of ${this.#maxLineLength} characters`,
         CloseCode.MESSAGE_TOO_BIG,
       );
     }
-    return frames;
+    return lines;
   }
 }
 
