@@ -7,16 +7,14 @@ import {
 } from '@sockwire/protocol';
 import { type Env, resolveEnv } from './env.js';
 import { SockwireCloseEvent } from './events.js';
-import { fetchInfo } from './info.js';
-import { negotiate, negotiationTiming } from './negotiate.js';
+import { connect } from './negotiate.js';
 import {
   DEFAULT_HEARTBEAT_TIMEOUT,
-  DEFAULT_INFO_TIMEOUT,
   DEFAULT_MAX_BUFFERED_AMOUNT,
   type SockwireSocketOptions,
 } from './options.js';
 import type { Transport, TransportFactory, TransportName } from './transports/transport.js';
-import { endpointUrl, parseServiceUrl, randomServerId } from './url.js';
+import { parseServiceUrl } from './url.js';
 import { checkCloseArguments, describe, utf8Length } from './util.js';
 
 type ReadyState = 0 | 1 | 2 | 3;
@@ -61,14 +59,13 @@ export class SockwireSocket extends EventTarget {
   onerror: Handler<Event> = null;
 
   #state: ReadyState = CONNECTING;
-  /** Bumped whenever the socket stops; callbacks carrying an older value are late and ignored. */
-  #generation = 0;
   #current: Transport | undefined;
   #currentName: TransportName | null = null;
   #lastReceived = 0;
   #heartbeatTimer: unknown;
   #watching = false;
-  #cancel: () => void = () => {};
+  /** Abandons the connection attempt (/info, negotiation) still running. */
+  readonly #cancel: () => void;
   readonly #env: Env;
   readonly #options: SockwireSocketOptions;
 
@@ -89,7 +86,19 @@ export class SockwireSocket extends EventTarget {
     for (const type of ['open', 'message', 'close', 'error'] as const) {
       this.addEventListener(type, (event) => this[`on${type}`]?.call(this, event as never));
     }
-    this.#connect(base, candidates);
+    // Once the socket is closing, late callbacks (of a misbehaving transport, say) are ignored.
+    this.#cancel = connect(this.#env, base, candidates, options, {
+      open: (transport, factory) => {
+        if (!this.#setState(OPEN)) return transport.close();
+        this.#current = transport;
+        this.#currentName = factory.transportName;
+        this.#lastReceived = this.#env.clock.now();
+        if (!factory.heartbeatsOptional) this.#watchHeartbeat();
+        this.dispatchEvent(new Event('open'));
+      },
+      frame: (frame) => this.#state === OPEN && this.#receive(frame),
+      close: (code, reason, wasClean) => this.#state <= OPEN && this.#finish(code, reason, wasClean),
+    });
   }
 
   get readyState(): ReadyState {
@@ -140,56 +149,6 @@ export class SockwireSocket extends EventTarget {
     if (next <= this.#state) return false;
     this.#state = next;
     return true;
-  }
-
-  #connect(base: URL, candidates: readonly TransportFactory[]): void {
-    const env = this.#env;
-    const options = this.#options;
-    const { clock } = env;
-    const generation = this.#generation;
-    const live = (): boolean => generation === this.#generation;
-    const abort = new AbortController();
-    const cannotConnect = (why: string): void => {
-      if (live()) this.#finish(CloseCode.PROTOCOL_ERROR, 'Cannot connect to server: /info ' + why, false);
-    };
-    const timeout = options.infoTimeout ?? DEFAULT_INFO_TIMEOUT;
-    const timer = clock.setTimeout(() => cannotConnect(`timed out after ${timeout} ms`), timeout);
-    this.#cancel = () => {
-      clock.clearTimeout(timer);
-      abort.abort();
-    };
-    fetchInfo(env, endpointUrl(base, 'info'), abort.signal).then(
-      ({ info, rtt }) => {
-        if (!live()) return;
-        clock.clearTimeout(timer);
-        this.#cancel = negotiate(
-          {
-            env,
-            info,
-            base,
-            serverId: randomServerId(),
-            candidates: candidates.filter((transport) => transport.enabled(env, info)),
-            timing: negotiationTiming(rtt, options.timeout ?? 0, options.fallbackDelay),
-          },
-          {
-            session: {
-              frame: (frame) => live() && this.#receive(frame),
-              close: (code, reason) => live() && this.#finish(code, reason, false),
-            },
-            open: (transport, factory) => {
-              if (!live() || !this.#setState(OPEN)) return transport.close();
-              this.#current = transport;
-              this.#currentName = factory.transportName;
-              this.#lastReceived = clock.now();
-              if (!factory.heartbeatsOptional) this.#watchHeartbeat();
-              this.dispatchEvent(new Event('open'));
-            },
-            fail: (code, reason, wasClean) => live() && this.#finish(code, reason, wasClean),
-          },
-        );
-      },
-      (error: unknown) => cannotConnect(describe(error)),
-    );
   }
 
   #receive(text: string): void {
@@ -252,16 +211,14 @@ export class SockwireSocket extends EventTarget {
 
   /** Let go of everything running: /info, negotiation, transport, timers. Idempotent. */
   #stop(): void {
-    this.#generation++;
     this.#cancel();
     this.#env.clock.clearTimeout(this.#heartbeatTimer);
     this.#current?.close();
   }
 
   #finish(code: number, reason: string, wasClean: boolean): void {
-    if (this.#state === CLOSED) return;
+    if (!this.#setState(CLOSED)) return;
     this.#stop();
-    this.#setState(CLOSED);
     if (!wasClean) this.dispatchEvent(new Event('error'));
     this.dispatchEvent(new SockwireCloseEvent(code, reason, wasClean));
   }

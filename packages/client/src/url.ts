@@ -23,20 +23,14 @@ export function endpointUrl(base: URL, path: string): string {
   return base.origin + base.pathname.replace(/\/$/, '') + '/' + path + base.search;
 }
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz012345';
-
 /**
- * A session id. Anyone who knows it can post into the session (that is how xhr_send works), so it comes from
- * the cryptographic random source: 16 characters of 5 bits each, 80 bits in all.
+ * `length` random characters of `alphabet`, from the cryptographic random source. Session ids are 16
+ * characters of the default 32-letter alphabet, 5 bits each, 80 bits in all: anyone who knows a session id can
+ * post into the session (that is how xhr_send works). The server id is 3 digits, for a load balancer to route a
+ * session's requests to one node.
  */
-export function randomSessionId(): string {
+export function randomId(length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz012345'): string {
   let id = '';
-  for (const byte of crypto.getRandomValues(new Uint8Array(16))) id += ALPHABET[byte & 31];
+  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += alphabet[byte % alphabet.length];
   return id;
-}
-
-/** The server id: three digits that let a load balancer route a session's requests to one node. */
-export function randomServerId(): string {
-  const [value = 0] = crypto.getRandomValues(new Uint16Array(1));
-  return String(value % 1000).padStart(3, '0');
 }
