@@ -13,6 +13,7 @@ export {
   type MessageHeaders,
 } from './brokers/index.js';
 export { LocalSessionHub } from './cluster/local-bus.js';
+export { createRedisSessionBus, RedisSessionBus, type RedisSessionBusOptions } from './cluster/redis-bus.js';
 export type { NodeMessage, RelayedRequest, SessionBus, SessionLocation } from './cluster/session-bus.js';
 export type {
   CloseInfo,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { NodeMessage, RelayedRequest, SessionBus } from '../cluster/session-bus.js';
 import type { Timers } from '../timers.js';
@@ -40,6 +41,8 @@ export class ClusterRelay {
   private readonly bus: SessionBus;
   private readonly host: RelayHost;
   private nextRequest = 0;
+  /** Request ids must not repeat when a node restarts under the same id while old messages are in flight. */
+  private readonly instance = randomBytes(6).toString('base64url');
   /** Edge: relayed receiving requests by request id. */
   private readonly receiving = new Map<string, RelayedReceiving>();
   /** Edge: sends waiting for the owner's status. */
@@ -75,7 +78,7 @@ export class ClusterRelay {
     response: ServerResponse,
     receiving: ReceivingRequest,
   ): void {
-    const req = `${this.bus.nodeId}:${++this.nextRequest}`;
+    const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
     const entry: RelayedReceiving = { response, owner, timer: null };
     this.receiving.set(req, entry);
     this.watchOwner(req, entry);
@@ -118,7 +121,7 @@ export class ClusterRelay {
 
   /** Relay a send; resolves with the status to answer (204, 404, or 503 when the owner does not answer). */
   relaySend(owner: string, sessionId: string, messages: string[]): Promise<number> {
-    const req = `${this.bus.nodeId}:${++this.nextRequest}`;
+    const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
     return new Promise((resolve) => {
       const timer = this.host.timers.setTimeout(() => {
         this.sends.delete(req);

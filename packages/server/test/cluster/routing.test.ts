@@ -1,19 +1,22 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisSessionBus } from '../../src/cluster/redis-bus.js';
 import {
   type CloseInfo,
   type Connection,
   createServer,
   LocalSessionHub,
+  type SessionBus,
   type SockwireServer,
 } from '../../src/index.js';
-import { GET, POST, stream, until } from '../sockjs/helpers.js';
+import { GET, POST, stream } from '../sockjs/helpers.js';
+import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 
 /**
- * Three nodes in one process sharing sessions through the in-process hub (the Redis bus has the same
- * semantics). Each test plays the round-robin balancer by sending each request to a different node.
+ * Three nodes in one process sharing sessions, through the in-process hub and through a real (private)
+ * Redis. Each test plays the round-robin balancer by sending each request to a different node.
  */
 interface Node {
   readonly server: SockwireServer;
@@ -22,16 +25,76 @@ interface Node {
 }
 
 let nodes: Node[] = [];
-let hub: LocalSessionHub;
+let redis: PrivateRedis;
+let prefixCounter = 0;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+});
+afterAll(() => redis.stop());
+
+/** One cluster flavour: buses for its nodes, a way to kill one, and a view of the registry. */
+interface Flavour {
+  buses(count: number): Promise<SessionBus[]>;
+  kill(node: string): Promise<void>;
+  registered(): Promise<number>;
+}
+
+const local = (): Flavour => {
+  const hub = new LocalSessionHub();
+  return {
+    buses: async (count) => Array.from({ length: count }, (_, i) => hub.bus(`node${i}`)),
+    kill: async (node) => hub.kill(node),
+    registered: async () => hub.owners.size,
+  };
+};
+
+const overRedis = (): Flavour => {
+  let keyPrefix = '';
+  const made: SessionBus[] = [];
+  return {
+    buses: async (count) => {
+      // A fresh namespace per cluster, as separate deployments would have.
+      keyPrefix = `test${process.pid}-${++prefixCounter}:`;
+      made.length = 0;
+      for (let i = 0; i < count; i++) {
+        made.push(
+          await createRedisSessionBus({ url: redis.url, keyPrefix, nodeId: `node${i}`, livenessTtl: 300 }),
+        );
+      }
+      return [...made];
+    },
+    kill: async (node) => {
+      // A dead node stops announcing and answering: close its connections without any goodbye.
+      const bus = made.find((b) => b.nodeId === node) as SessionBus & { crash(): void };
+      bus.crash();
+      const { Redis } = await import('ioredis');
+      const probe = new Redis(redis.url);
+      for (let i = 0; i < 100 && (await probe.exists(`${keyPrefix}alive:${node}`)) === 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      probe.disconnect();
+    },
+    registered: async () => {
+      const { Redis } = await import('ioredis');
+      const probe = new Redis(redis.url);
+      const keys = await probe.keys(`${keyPrefix}session:*`);
+      probe.disconnect();
+      return keys.length;
+    },
+  };
+};
+
+let flavour: Flavour;
 
 async function startCluster(count = 3, options: { responseLimit?: number } = {}): Promise<Node[]> {
-  hub = new LocalSessionHub();
   nodes = [];
+  const buses = await flavour.buses(count);
   for (let i = 0; i < count; i++) {
     const server = createServer({
       prefix: '/echo',
       allowedOrigins: '*',
-      cluster: hub.bus(`node${i}`),
+      cluster: buses[i] as SessionBus,
       disconnectDelay: 500,
       ...options,
     });
@@ -59,7 +122,14 @@ const sid = () => `/000/cluster-${Date.now()}-${++counter}`;
 const openConnections = (node: Node) =>
   Object.values(node.server.stats().connections).reduce((sum, n) => sum + (n ?? 0), 0);
 
-describe('a cluster without sticky sessions', () => {
+describe.each([
+  ['in-process hub', local],
+  ['Redis', overRedis],
+] as const)('a cluster without sticky sessions (%s)', (_name, makeFlavour) => {
+  beforeAll(() => {
+    flavour = makeFlavour();
+  });
+
   it('serves one xhr-polling session from every node', async () => {
     const [a, b, c] = (await startCluster()) as [Node, Node, Node];
     const s = sid();
@@ -147,7 +217,7 @@ describe('a cluster without sticky sessions', () => {
     const [a, b, c] = (await startCluster()) as [Node, Node, Node];
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    hub.kill('node0');
+    await flavour.kill('node0');
     expect((await POST(`${b.base}${s}/xhr`)).body).toBe('c[1001,"Session lost with its server"]\n');
     expect((await POST(`${c.base}${s}/xhr_send`, '["x"]')).status).toBe(404);
     const fresh = sid();
@@ -160,7 +230,9 @@ describe('a cluster without sticky sessions', () => {
     await POST(`${a.base}${s}/xhr`);
     await POST(`${b.base}${s}/xhr_send`, '["x"]');
     await POST(`${b.base}${s}/xhr`);
-    await until(() => hub.owners.size === 0, 5000);
+    for (let i = 0; i < 100 && (await flavour.registered()) > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await flavour.registered()).toBe(0);
     expect(a.server.stats().sessionIds).toBe(0);
     expect(a.server.relay?.pending).toBe(0);
     expect(b.server.relay?.pending).toBe(0);

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { NodeMessage, SessionBus, SessionLocation } from './session-bus.js';
+
+export interface RedisSessionBusOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379`. Ignored when `client` is given. */
+  readonly url?: string;
+  /** An ioredis client to duplicate (the bus opens a second connection for its subscription). */
+  readonly client?: Redis;
+  /** Prefix of every key and channel. Default `sockwire:`. */
+  readonly keyPrefix?: string;
+  /** This node's id, unique in the cluster. Default: a random UUID. */
+  readonly nodeId?: string;
+  /** Ms a node counts as alive after its last announcement (it announces every third of this). Default 6000. */
+  readonly livenessTtl?: number;
+  /** Operational events. Default: nothing is logged. */
+  readonly log?: (severity: 'debug' | 'info' | 'error', message: string) => void;
+}
+
+/*
+ * Keys (with the prefix):
+ *   session:<sid>          owner node of an HTTP session (`!node` for a while after that node died)
+ *   node-sessions:<node>   the sessions a node owns (to clean up after it)
+ *   alive:<node>           present while the node announces itself (expires PX livenessTtl)
+ *   nodes                  every node that joined (to find dead ones)
+ * Channels: node:<node>    that node's inbox
+ */
+
+/** Returns the owner: this node when it took the id, the existing live owner otherwise. */
+const CLAIM = `
+local owner = redis.call('GET', KEYS[1])
+if owner and redis.call('EXISTS', ARGV[2] .. owner) == 1 then return owner end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], KEYS[1])
+return ARGV[1]`;
+
+/** Returns {} (unknown), {owner, 1} (alive) or {owner, 0} (its node is gone; `!node` marks a swept one). */
+const LOCATE = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then return {} end
+if string.sub(owner, 1, 1) == '!' then return {string.sub(owner, 2), 0} end
+return {owner, redis.call('EXISTS', ARGV[1] .. owner)}`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('SREM', KEYS[2], KEYS[1])
+return 1`;
+
+/** How long requests for a dead node's sessions keep hearing that they are lost. */
+const LOST_TTL_MS = 60_000;
+
+/** Forget one node: its sessions (those it still owns), its set, its liveness and its membership. */
+const FORGET = `
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1`;
+
+/** Forget the sessions of every node whose liveness expired. */
+const SWEEP = `
+local removed = 0
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. 'alive:' .. node) == 0 then
+    local set = ARGV[1] .. 'node-sessions:' .. node
+    for _, key in ipairs(redis.call('SMEMBERS', set)) do
+      -- A tombstone, not a deletion: requests for these sessions learn they are lost (and open new ones)
+      -- instead of silently starting a fresh session under the old id.
+      if redis.call('GET', key) == node then redis.call('SET', key, '!' .. node, 'PX', ARGV[2]) end
+      removed = removed + 1
+    end
+    redis.call('DEL', set)
+    redis.call('SREM', KEYS[1], node)
+  end
+end
+return removed`;
+
+/**
+ * The session bus over Redis: a registry of session owners with per-node liveness, and one pub/sub channel
+ * per node as its inbox. Redis delivers one connection's messages to a channel in order, which is the
+ * ordering the relay needs. Dead nodes are noticed when their liveness key expires; any survivor then
+ * removes their registry entries (so nothing refers to them), and their clients learn their sessions are lost.
+ */
+export async function createRedisSessionBus(options: RedisSessionBusOptions = {}): Promise<RedisSessionBus> {
+  // Loaded on demand: single-node servers never touch Redis.
+  const { Redis: RedisClient } = await import('ioredis');
+  const commands: Redis = options.client
+    ? options.client.duplicate()
+    : new RedisClient(options.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+  const subscriber = commands.duplicate();
+  return new RedisSessionBus(commands, subscriber, options);
+}
+
+export class RedisSessionBus implements SessionBus {
+  readonly nodeId: string;
+  private readonly prefix: string;
+  private readonly ttl: number;
+  private readonly commands: Redis;
+  private readonly subscriber: Redis;
+  private readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
+  private announcer: ReturnType<typeof setInterval> | null = null;
+  private closed = false;
+
+  constructor(commands: Redis, subscriber: Redis, options: RedisSessionBusOptions) {
+    this.commands = commands;
+    this.subscriber = subscriber;
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.prefix = options.keyPrefix ?? 'sockwire:';
+    this.ttl = options.livenessTtl ?? 6000;
+    this.log = options.log ?? (() => {});
+    for (const client of [commands, subscriber]) {
+      // ioredis reconnects by itself; an 'error' listener keeps a lost connection from crashing the process.
+      client.on('error', (error: Error) => this.log('error', `redis session bus: ${error.message}`));
+    }
+  }
+
+  private key(name: string): string {
+    return this.prefix + name;
+  }
+
+  async start(onMessage: (message: NodeMessage) => void): Promise<void> {
+    const inbox = this.key(`node:${this.nodeId}`);
+    this.subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== inbox) return;
+      let message: NodeMessage;
+      try {
+        message = JSON.parse(text) as NodeMessage;
+      } catch {
+        this.log('error', 'redis session bus: dropped a message that is not JSON');
+        return;
+      }
+      onMessage(message);
+    });
+    await this.subscriber.subscribe(inbox);
+    await this.announce();
+    await this.commands.sadd(this.key('nodes'), this.nodeId);
+    this.announcer = setInterval(
+      () => {
+        this.announce().catch((error: Error) => this.log('error', `redis session bus: ${error.message}`));
+      },
+      Math.max(100, Math.floor(this.ttl / 3)),
+    );
+    this.announcer.unref();
+  }
+
+  /** Renew this node's liveness and clear what dead nodes left behind. */
+  private async announce(): Promise<void> {
+    if (this.closed) return;
+    await this.commands.set(this.key(`alive:${this.nodeId}`), '1', 'PX', this.ttl);
+    const removed = (await this.commands.eval(
+      SWEEP,
+      1,
+      this.key('nodes'),
+      this.prefix,
+      LOST_TTL_MS,
+    )) as number;
+    if (removed > 0) this.log('info', `redis session bus: forgot ${removed} sessions of dead nodes`);
+  }
+
+  send(node: string, message: NodeMessage): void {
+    this.commands.publish(this.key(`node:${node}`), JSON.stringify(message)).catch((error: Error) => {
+      this.log('error', `redis session bus: publish to ${node} failed: ${error.message}`);
+    });
+  }
+
+  async claim(sessionId: string): Promise<string> {
+    return (await this.commands.eval(
+      CLAIM,
+      2,
+      this.key(`session:${sessionId}`),
+      this.key(`node-sessions:${this.nodeId}`),
+      this.nodeId,
+      this.key('alive:'),
+    )) as string;
+  }
+
+  async locate(sessionId: string): Promise<SessionLocation> {
+    const found = (await this.commands.eval(
+      LOCATE,
+      1,
+      this.key(`session:${sessionId}`),
+      this.key('alive:'),
+    )) as [] | [string, number];
+    if (found.length === 0) return { kind: 'unknown' };
+    const [node, alive] = found;
+    return alive === 1 ? { kind: 'node', node } : { kind: 'lost', node };
+  }
+
+  release(sessionId: string): void {
+    this.commands
+      .eval(
+        RELEASE,
+        2,
+        this.key(`session:${sessionId}`),
+        this.key(`node-sessions:${this.nodeId}`),
+        this.nodeId,
+      )
+      .catch((error: Error) => this.log('error', `redis session bus: release failed: ${error.message}`));
+  }
+
+  /** Stop at once, as a crashed node would: no goodbye, so its liveness lapses and survivors clean up. */
+  crash(): void {
+    this.closed = true;
+    if (this.announcer) clearInterval(this.announcer);
+    this.subscriber.disconnect();
+    this.commands.disconnect();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.announcer) clearInterval(this.announcer);
+    try {
+      await this.commands.eval(
+        FORGET,
+        3,
+        this.key(`node-sessions:${this.nodeId}`),
+        this.key(`alive:${this.nodeId}`),
+        this.key('nodes'),
+        this.nodeId,
+      );
+    } finally {
+      this.subscriber.disconnect();
+      await this.commands.quit().catch(() => this.commands.disconnect());
+    }
+  }
+}
