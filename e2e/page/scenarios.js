@@ -12,6 +12,9 @@
 /** @typedef {import('../src/scenario-types.js').EchoResult} EchoResult */
 /** @typedef {import('../src/scenario-types.js').CloseInfo} CloseInfo */
 /** @typedef {import('../src/page-globals.js').PageSocket} PageSocket */
+/** @typedef {import('../src/scenario-types.js').StompArgs} StompArgs */
+/** @typedef {import('../src/scenario-types.js').StompResult} StompResult */
+/** @typedef {import('../src/scenario-types.js').StompAppReply} StompAppReply */
 
 /** How long the scenario waits for the close event after its own close(): a bound, not a delay. */
 const CLOSE_WAIT_MS = 3000;
@@ -133,7 +136,150 @@ function echo(args) {
   });
 }
 
-const scenarios = { echo };
+/**
+ * Our STOMP client (stompjs inside sockwire-stomp.min.js) on one transport against our broker: connect, SEND
+ * every message to a topic it subscribed to, each with a receipt, and an application SEND whose handler answers
+ * on another topic; wait for every receipt and message, then deactivate and report.
+ * @param {StompArgs} args
+ * @returns {Promise<StompResult>}
+ */
+function stomp(args) {
+  const log = createLog(`stomp ${args.library} ${args.url} ${args.transport} ${args.topic}`);
+  if (!window.Sockwire) throw new Error('window.Sockwire is missing: sockwire-stomp.min.js did not load');
+  const createStompClient = window.Sockwire.createStompClient;
+  if (!createStompClient) {
+    throw new Error('window.Sockwire.createStompClient is missing: this page has no sockwire-stomp.min.js');
+  }
+  const SockJS = window.SockJS;
+  if (args.library === 'sockjs-client' && !SockJS) {
+    throw new Error('window.SockJS is missing: sockjs.min.js did not load');
+  }
+  return new Promise((resolve) => {
+    const client = createStompClient(args.url, {
+      socket: { transports: [args.transport] },
+      // A close must end the scenario, not start a reconnect that would hide it.
+      reconnectDelay: 0,
+      // stompjs logs commands and headers (never bodies): where a stuck connection stopped.
+      debug: (line) => {
+        if (line !== 'Received data') log.add(`stompjs: ${line}`);
+      },
+      onJsonError: (e, message) => end(`reply on ${message.headers.destination} is not JSON: ${e.message}`),
+    });
+    if (args.library === 'sockjs-client' && SockJS) {
+      client.webSocketFactory = () => new SockJS(args.url, null, { transports: [args.transport] });
+    }
+    let connected = false;
+    /** @type {string | null} */
+    let transport = null;
+    /** @type {string | null} */
+    let version = null;
+    /** @type {string[]} */
+    const receipts = [];
+    /** @type {string[]} */
+    const received = [];
+    /** @type {StompAppReply | null} */
+    let appReply = null;
+    let deactivated = false;
+    /** @type {CloseInfo | null} */
+    let close = null;
+    /** @type {string | null} */
+    let error = null;
+    let ended = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let closeWait;
+    const sends = args.messages.length + 1;
+
+    const report = () => {
+      clearTimeout(deadline);
+      clearTimeout(closeWait);
+      resolve({
+        connected,
+        transport,
+        version,
+        receipts,
+        received,
+        appReply,
+        deactivated,
+        close,
+        error,
+        log: log.lines,
+      });
+    };
+    /** Ends the scenario: deactivate (DISCONNECT, then the socket closes), report when it resolved or did not. */
+    const end = (/** @type {string | null} */ why) => {
+      if (ended) return;
+      ended = true;
+      error = why;
+      if (why) log.add(`ending: ${why}`);
+      log.add('deactivate()');
+      closeWait = setTimeout(() => {
+        log.add(`deactivate() did not resolve within ${CLOSE_WAIT_MS} ms`);
+        report();
+      }, CLOSE_WAIT_MS);
+      client.deactivate().then(
+        () => {
+          deactivated = !client.active && !client.connected;
+          log.add(`deactivated: active=${client.active} connected=${client.connected}`);
+          report();
+        },
+        (/** @type {unknown} */ e) => {
+          log.add(`deactivate() rejected: ${String(e)}`);
+          report();
+        },
+      );
+    };
+    const deadline = setTimeout(() => end(`timed out after ${args.timeoutMs} ms`), args.timeoutMs);
+    const check = () => {
+      if (receipts.length === sends && received.length === args.messages.length && appReply) end(null);
+    };
+
+    // Made before activate(): ours makes them on CONNECTED, before onConnect runs.
+    client.subscribe(args.topic, (message) => {
+      received.push(message.body);
+      log.add(`message ${received.length} on ${message.headers.destination}: ${preview(message.body)}`);
+      check();
+    });
+    client.subscribeJson(args.app.reply, (/** @type {StompAppReply} */ value) => {
+      appReply = value;
+      log.add(`application reply on ${args.app.reply}: ${preview(JSON.stringify(value))}`);
+      check();
+    });
+
+    /** @param {string} destination @param {string} body @param {string} receipt */
+    const send = (destination, body, receipt) => {
+      client.watchForReceipt(receipt, () => {
+        receipts.push(receipt);
+        log.add(`receipt ${receipt}`);
+        check();
+      });
+      client.publish({ destination, body, headers: { receipt } });
+    };
+    client.onConnect = (frame) => {
+      connected = true;
+      version = frame.headers.version || null;
+      const socket = client.webSocket;
+      transport = socket ? socket.transport || null : null;
+      log.add(`CONNECTED version ${version} over ${transport}`);
+      for (const [i, body] of args.messages.entries()) send(args.topic, body, `r-${i}`);
+      send(args.app.send, args.appText, 'r-app');
+      log.add(`sent ${sends} SENDs`);
+    };
+    client.onStompError = (frame) => {
+      end(`ERROR frame: ${frame.headers.message} ${preview(frame.body)}`);
+    };
+    client.onWebSocketError = () => log.add('socket error event');
+    client.onWebSocketClose = (event) => {
+      close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
+      log.add(`close ${event.code} ${JSON.stringify(event.reason)} wasClean=${event.wasClean}`);
+      if (!ended) end(connected ? 'closed before every message came back' : 'closed before CONNECTED');
+    };
+    log.add(`activate() on ${args.library === 'sockwire' ? 'ours' : 'sockjs-client'}`);
+    client.activate();
+  });
+}
+
+/** @type {import('../src/page-globals.js').ScenarioTable} */
+const scenarios = { echo, stomp };
 
 /** @type {import('../src/page-globals.js').RunScenario} */
 window.runScenario = (name, args) => {

@@ -51,16 +51,21 @@ export function webkitEngine(browser: WebKitBrowser): Engine {
       await browser.url(url);
     },
     async run<N extends ScenarioName>(scenario: N, args: ScenarioArgs<N>) {
-      // The page receives name and arguments as JSON and answers in JSON: the types are the contract of
+      // The page answers with its result as a JSON string, not as an object: webdriverio takes any script
+      // result with a truthy `error` (or `stacktrace`) property for a WebDriver error response, and retries the
+      // command, so a result that reports `error: 'timed out ...'` would run the scenario again, up to 3 more
+      // times in the same page, and end as a WebDriverError without the page log. The types are the contract of
       // runScenario, which TypeScript cannot follow across the WebDriver wire, hence the one cast.
-      const outcome = (await browser.executeAsync(
-        (n: string, a: unknown, done: (result: unknown) => void) => {
-          window.runScenario(n as ScenarioName, a as ScenarioArgs<ScenarioName>).then(done);
+      const json = await browser.executeAsync(
+        (n: string, a: unknown, done: (result: string) => void) => {
+          window
+            .runScenario(n as ScenarioName, a as ScenarioArgs<ScenarioName>)
+            .then((outcome) => done(JSON.stringify(outcome)));
         },
         scenario,
         args,
-      )) as Outcome<N>;
-      return settle(outcome, results);
+      );
+      return settle(JSON.parse(json) as Outcome<N>, results);
     },
   };
 }

@@ -62,9 +62,64 @@ export interface EchoResult {
   readonly log: readonly string[];
 }
 
-/** Name → [arguments, result] of every page-side scenario. A STOMP or chat scenario adds its entry here. */
+export interface StompArgs {
+  /**
+   * Whose socket carries STOMP: ours (`Sockwire.createStompClient`), or the real sockjs-client handed to the
+   * same stompjs client through `webSocketFactory`. Either way on our broker.
+   */
+  readonly library: ClientLibrary;
+  /** SockJS URL of the STOMP service, e.g. `http://127.0.0.1:40125/stomp`. */
+  readonly url: string;
+  /** The one transport the socket may use. */
+  readonly transport: TransportName;
+  /** A broker destination of this run (`/topic/...`): subscribed, then each message is published to it. */
+  readonly topic: string;
+  /** Published to `topic` in order, each with a receipt; the scenario waits for every one to come back. */
+  readonly messages: readonly string[];
+  /** The application round trip: SEND `appText` to `app.send`, get the handler's JSON reply on `app.reply`. */
+  readonly app: { readonly send: string; readonly reply: string };
+  readonly appText: string;
+  /** Bound on the scenario up to `deactivate()`, which then has 3 s more (as `close()` has in `echo`). */
+  readonly timeoutMs: number;
+}
+
+/** What the broker's `/app/echo/{name}` handler replies with, as JSON (see src/servers/stomp.ts). */
+export interface StompAppReply {
+  readonly name: string;
+  readonly text: string;
+  /** The server's name for the session's transport. */
+  readonly transport: string;
+  /** The STOMP version the session speaks. */
+  readonly version: string | null;
+}
+
+export interface StompResult {
+  /** A CONNECTED frame came. */
+  readonly connected: boolean;
+  /** `client.webSocket.transport` when CONNECTED came: the socket stompjs really uses. */
+  readonly transport: string | null;
+  /** The CONNECTED frame's `version` header. */
+  readonly version: string | null;
+  /** Receipt ids received, in order (one per SEND). */
+  readonly receipts: readonly string[];
+  /** Bodies received on `topic`, in order. */
+  readonly received: readonly string[];
+  /** The handler's reply received on `app.reply`, parsed by `subscribeJson`. */
+  readonly appReply: StompAppReply | null;
+  /** `deactivate()` resolved within the bound, and left the client neither active nor connected. */
+  readonly deactivated: boolean;
+  /** The socket's close event (after deactivate, or an earlier close). */
+  readonly close: CloseInfo | null;
+  /** Why the scenario ended early (an ERROR frame, a close, the bound), or null. */
+  readonly error: string | null;
+  /** What happened, in order, with times, stompjs's own debug lines included. */
+  readonly log: readonly string[];
+}
+
+/** Name → [arguments, result] of every page-side scenario. A chat scenario adds its entry here. */
 export interface Scenarios {
   echo: [EchoArgs, EchoResult];
+  stomp: [StompArgs, StompResult];
 }
 
 export type ScenarioName = keyof Scenarios;
