@@ -1,4 +1,4 @@
-import { CloseCode, decodeServerFrame, type ServerFrame } from '@sockwire/protocol';
+import { CloseCode, decodeServerFrame, type ServerFrame, type SockJSProtocolError } from '@sockwire/protocol';
 import type { Env } from './env.js';
 import { fetchInfo } from './info.js';
 import { DEFAULT_INFO_TIMEOUT, type SockwireSocketOptions } from './options.js';
@@ -10,8 +10,8 @@ import { describe } from './util.js';
 export interface ConnectCallbacks {
   /** A transport delivered its open frame; `frame` and `close` now report for it alone. */
   open(transport: Transport, factory: TransportFactory): void;
-  /** A frame of the open session (after the open frame). */
-  frame(frame: string): void;
+  /** A frame of the open session (after the open frame), decoded. */
+  frame(frame: ServerFrame): void;
   /**
    * The end: `/info` failed, every transport failed, the server refused the session (`wasClean`), or the open
    * transport ended without a close frame. Nothing follows it.
@@ -100,18 +100,22 @@ export function connect(
         const timeoutTimer = clock.setTimeout(drop, timeout);
         stops.add(stop);
 
+        // Every frame of the attempt is decoded here, before and after its open frame.
         const listener: TransportListener = {
           frame(text) {
-            if (opened) return callbacks.frame(text);
-            if (!stops.has(stop)) return;
+            if (!opened && !stops.has(stop)) return;
             let frame: ServerFrame;
             try {
               frame = decodeServerFrame(text);
-            } catch {
-              // Whatever answered is not a SockJS server speaking this transport (a proxy's page, say).
-              return drop();
+            } catch (error) {
+              // Before the open frame: whatever answered is not a SockJS server speaking this transport (a
+              // proxy's page, say), so try the next. After: never dropped silently, the session ends and says why.
+              const { closeCode, message } = error as SockJSProtocolError;
+              return opened ? callbacks.close(closeCode, message, false) : drop();
             }
-            if (frame.type === 'open') {
+            if (opened) {
+              callbacks.frame(frame);
+            } else if (frame.type === 'open') {
               opened = true;
               settle(stop);
               callbacks.open(transport as Transport, factory);

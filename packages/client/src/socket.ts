@@ -1,11 +1,5 @@
-import {
-  CloseCode,
-  decodeServerFrame,
-  quoteClientMessage,
-  type ServerFrame,
-  SockJSProtocolError,
-} from '@sockwire/protocol';
-import { type Env, resolveEnv } from './env.js';
+import { CloseCode, quoteClientMessage, type ServerFrame } from '@sockwire/protocol';
+import { type Clock, resolveEnv } from './env.js';
 import { SockwireCloseEvent } from './events.js';
 import { connect } from './negotiate.js';
 import {
@@ -15,7 +9,7 @@ import {
 } from './options.js';
 import type { Transport, TransportFactory, TransportName } from './transports/transport.js';
 import { parseServiceUrl } from './url.js';
-import { checkCloseArguments, describe, utf8Length } from './util.js';
+import { checkCloseArguments, utf8Length } from './util.js';
 
 type ReadyState = 0 | 1 | 2 | 3;
 const CONNECTING = 0;
@@ -66,7 +60,7 @@ export class SockwireSocket extends EventTarget {
   #watching = false;
   /** Abandons the connection attempt (/info, negotiation) still running. */
   readonly #cancel: () => void;
-  readonly #env: Env;
+  readonly #clock: Clock;
   readonly #options: SockwireSocketOptions;
 
   constructor(url: string, options: SockwireSocketOptions = {}) {
@@ -74,7 +68,8 @@ export class SockwireSocket extends EventTarget {
     const base = parseServiceUrl(url);
     this.url = base.href;
     this.#options = options;
-    this.#env = resolveEnv(options);
+    const env = resolveEnv(options);
+    this.#clock = env.clock;
     const known = new.target.transports;
     const candidates = (options.transports ?? known).map((entry) => {
       if (typeof entry !== 'string') return entry;
@@ -87,12 +82,12 @@ export class SockwireSocket extends EventTarget {
       this.addEventListener(type, (event) => this[`on${type}`]?.call(this, event as never));
     }
     // Once the socket is closing, late callbacks (of a misbehaving transport, say) are ignored.
-    this.#cancel = connect(this.#env, base, candidates, options, {
+    this.#cancel = connect(env, base, candidates, options, {
       open: (transport, factory) => {
         if (!this.#setState(OPEN)) return transport.close();
         this.#current = transport;
         this.#currentName = factory.transportName;
-        this.#lastReceived = this.#env.clock.now();
+        this.#lastReceived = this.#clock.now();
         if (!factory.heartbeatsOptional) this.#watchHeartbeat();
         this.dispatchEvent(new Event('open'));
       },
@@ -139,9 +134,7 @@ export class SockwireSocket extends EventTarget {
     if (!this.#setState(CLOSING)) return;
     this.#stop();
     // The close event comes later, as a WebSocket's does: code right after close() still sees CLOSING.
-    void Promise.resolve().then(() =>
-      this.#finish(code ?? CloseCode.NORMAL, reason ?? 'Normal closure', true),
-    );
+    queueMicrotask(() => this.#finish(code ?? CloseCode.NORMAL, reason ?? 'Normal closure', true));
   }
 
   /** States only move forward: CONNECTING, OPEN, CLOSING, CLOSED (steps may be skipped). */
@@ -151,17 +144,8 @@ export class SockwireSocket extends EventTarget {
     return true;
   }
 
-  #receive(text: string): void {
-    this.#lastReceived = this.#env.clock.now();
-    let frame: ServerFrame;
-    try {
-      frame = decodeServerFrame(text);
-    } catch (error) {
-      // Never dropped silently: a frame we cannot read closes the session and says why.
-      const code = error instanceof SockJSProtocolError ? error.closeCode : CloseCode.PROTOCOL_ERROR;
-      this.#finish(code, describe(error), false);
-      return;
-    }
+  #receive(frame: ServerFrame): void {
+    this.#lastReceived = this.#clock.now();
     switch (frame.type) {
       case 'open':
         // A second open frame: the server restarted and made a new session under our id.
@@ -193,7 +177,7 @@ export class SockwireSocket extends EventTarget {
     const limit = this.#options.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
     this.#watching = true;
     if (limit <= 0) return;
-    const { clock } = this.#env;
+    const clock = this.#clock;
     const check = (): void => {
       const idle = clock.now() - this.#lastReceived;
       if (idle < limit) {
@@ -212,7 +196,7 @@ export class SockwireSocket extends EventTarget {
   /** Let go of everything running: /info, negotiation, transport, timers. Idempotent. */
   #stop(): void {
     this.#cancel();
-    this.#env.clock.clearTimeout(this.#heartbeatTimer);
+    this.#clock.clearTimeout(this.#heartbeatTimer);
     this.#current?.close();
   }
 

@@ -66,10 +66,9 @@ export const CloseReason: Readonly<Record<number, string>> = {
  * interrupted sessions) is transient.
  */
 export function isRetryableClose(code: number): boolean {
-  if (code === CloseCode.NORMAL) return false;
-  if (code === CloseCode.POLICY_VIOLATION || code === CloseCode.MESSAGE_TOO_BIG) return false;
-  if (code >= 3000 && code <= 4999) return false;
-  return true;
+  return (
+    !isApplicationCloseCode(code) && code !== CloseCode.POLICY_VIOLATION && code !== CloseCode.MESSAGE_TOO_BIG
+  );
 }
 
 /** Codes an application may pass to `close()` (the W3C WebSocket rule). */

@@ -61,11 +61,10 @@ export function httpTransport(
       poll();
 
       // Sending: one xhr_send in flight at a time; what is sent meanwhile waits and goes in one next request.
-      // `sizes[i]` is the UTF-8 size of `queue[i]`, for bufferedAmount.
+      // `sizes[i]` is the UTF-8 size of `queue[i]`; `buffered` counts the queued and the in-flight bytes.
       const queue: string[] = [];
       const sizes: number[] = [];
-      let queuedBytes = 0;
-      let sendingBytes = 0;
+      let buffered = 0;
       let sending = false;
       const flush = (): void => {
         if (sending || queue.length === 0) return;
@@ -76,10 +75,13 @@ export function httpTransport(
           count++;
         }
         const body = '[' + queue.splice(0, count).join(',') + ']';
+        let bytes = 0;
+        for (const size of sizes.splice(0, count)) bytes += size;
+        const sent = (): void => {
+          sending = false;
+          buffered -= bytes;
+        };
         sending = true;
-        sendingBytes = 0;
-        for (const size of sizes.splice(0, count)) sendingBytes += size;
-        queuedBytes -= sendingBytes;
         (context.env.fetch as NonNullable<Env['fetch']>)(context.url('xhr_send'), {
           method: 'POST',
           body,
@@ -88,14 +90,12 @@ export function httpTransport(
           credentials: context.credentials,
         }).then(
           (response) => {
-            sending = false;
-            sendingBytes = 0;
+            sent();
             if (response.status === 204 || response.status === 200) flush();
             else fail(CloseCode.ABNORMAL, 'xhr_send failed: HTTP ' + response.status);
           },
           (error: unknown) => {
-            sending = false;
-            sendingBytes = 0;
+            sent();
             fail(CloseCode.ABNORMAL, 'xhr_send failed: ' + describe(error));
           },
         );
@@ -104,10 +104,10 @@ export function httpTransport(
         send(quoted, bytes) {
           queue.push(quoted);
           sizes.push(bytes);
-          queuedBytes += bytes;
+          buffered += bytes;
           flush();
         },
-        buffered: () => queuedBytes + sendingBytes,
+        buffered: () => buffered,
         close() {
           closed = true;
           abort();
