@@ -8,6 +8,7 @@ export class LocalSessionHub {
   readonly owners = new Map<string, string>();
   readonly inboxes = new Map<string, (message: NodeMessage) => void>();
   readonly dead = new Set<string>();
+  readonly lostListeners = new Map<string, (node: string) => void>();
 
   bus(nodeId: string): SessionBus {
     return new LocalSessionBus(this, nodeId);
@@ -17,6 +18,8 @@ export class LocalSessionHub {
   kill(nodeId: string): void {
     this.dead.add(nodeId);
     this.inboxes.delete(nodeId);
+    this.lostListeners.delete(nodeId);
+    for (const listener of this.lostListeners.values()) queueMicrotask(() => listener(nodeId));
   }
 }
 
@@ -29,9 +32,10 @@ class LocalSessionBus implements SessionBus {
     this.nodeId = nodeId;
   }
 
-  async start(onMessage: (message: NodeMessage) => void): Promise<void> {
+  async start(onMessage: (message: NodeMessage) => void, onNodeLost?: (node: string) => void): Promise<void> {
     this.hub.dead.delete(this.nodeId);
     this.hub.inboxes.set(this.nodeId, onMessage);
+    if (onNodeLost) this.hub.lostListeners.set(this.nodeId, onNodeLost);
   }
 
   send(node: string, message: NodeMessage): void {
@@ -59,6 +63,7 @@ class LocalSessionBus implements SessionBus {
 
   async close(): Promise<void> {
     this.hub.inboxes.delete(this.nodeId);
+    this.hub.lostListeners.delete(this.nodeId);
     for (const [sessionId, owner] of this.hub.owners)
       if (owner === this.nodeId) this.hub.owners.delete(sessionId);
   }

@@ -58,9 +58,9 @@ redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1`;
 
-/** Forget the sessions of every node whose liveness expired. */
+/** Forget the sessions of every node whose liveness expired; returns the nodes found dead. */
 const SWEEP = `
-local removed = 0
+local dead = {}
 for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('EXISTS', ARGV[1] .. 'alive:' .. node) == 0 then
     local set = ARGV[1] .. 'node-sessions:' .. node
@@ -68,13 +68,13 @@ for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       -- A tombstone, not a deletion: requests for these sessions learn they are lost (and open new ones)
       -- instead of silently starting a fresh session under the old id.
       if redis.call('GET', key) == node then redis.call('SET', key, '!' .. node, 'PX', ARGV[2]) end
-      removed = removed + 1
     end
     redis.call('DEL', set)
     redis.call('SREM', KEYS[1], node)
+    table.insert(dead, node)
   end
 end
-return removed`;
+return dead`;
 
 /**
  * The session bus over Redis: a registry of session owners with per-node liveness, and one pub/sub channel
@@ -119,7 +119,10 @@ export class RedisSessionBus implements SessionBus {
     return this.prefix + name;
   }
 
-  async start(onMessage: (message: NodeMessage) => void): Promise<void> {
+  private onNodeLost: (node: string) => void = () => {};
+
+  async start(onMessage: (message: NodeMessage) => void, onNodeLost?: (node: string) => void): Promise<void> {
+    if (onNodeLost) this.onNodeLost = onNodeLost;
     const inbox = this.key(`node:${this.nodeId}`);
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel !== inbox) return;
@@ -148,14 +151,17 @@ export class RedisSessionBus implements SessionBus {
   private async announce(): Promise<void> {
     if (this.closed) return;
     await this.commands.set(this.key(`alive:${this.nodeId}`), '1', 'PX', this.ttl);
-    const removed = (await this.commands.eval(
+    const dead = (await this.commands.eval(
       SWEEP,
       1,
       this.key('nodes'),
       this.prefix,
       LOST_TTL_MS,
-    )) as number;
-    if (removed > 0) this.log('info', `redis session bus: forgot ${removed} sessions of dead nodes`);
+    )) as string[];
+    for (const node of dead) {
+      this.log('info', `redis session bus: node ${node} stopped announcing; its sessions are lost`);
+      this.onNodeLost(node);
+    }
   }
 
   send(node: string, message: NodeMessage): void {

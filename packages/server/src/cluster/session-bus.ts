@@ -56,8 +56,11 @@ export type SessionLocation =
 
 export interface SessionBus {
   readonly nodeId: string;
-  /** Start receiving this node's messages and announcing that it is alive. */
-  start(onMessage: (message: NodeMessage) => void): Promise<void>;
+  /**
+   * Start receiving this node's messages and announcing that it is alive. `onNodeLost` is told when another
+   * node is found dead, so that requests relayed to it can be answered at once.
+   */
+  start(onMessage: (message: NodeMessage) => void, onNodeLost?: (node: string) => void): Promise<void>;
   /** Deliver to one node, in order with this node's earlier messages to it. Never throws. */
   send(node: string, message: NodeMessage): void;
   /** Record this node as the owner of a new session; returns the owner (another node if it won a race). */

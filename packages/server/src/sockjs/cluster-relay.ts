@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { NodeMessage, RelayedRequest, SessionBus } from '../cluster/session-bus.js';
 import type { Timers } from '../timers.js';
 import { HttpReceiver } from './http-receiver.js';
-import { type ReceivingRequest, receivingSpec } from './receiving.js';
+import { LOST_FRAME, type ReceivingRequest, receivingSpec } from './receiving.js';
 import { RemoteResponse } from './remote-response.js';
 import type { Session } from './session.js';
 
@@ -29,6 +29,8 @@ const SEND_TIMEOUT_MS = 10_000;
 interface RelayedReceiving {
   readonly response: ServerResponse;
   readonly owner: string;
+  /** The transport's framing, to tell the client itself if the owner dies. */
+  readonly frame: (frame: string) => string;
   timer: unknown;
 }
 
@@ -79,7 +81,7 @@ export class ClusterRelay {
     receiving: ReceivingRequest,
   ): void {
     const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
-    const entry: RelayedReceiving = { response, owner, timer: null };
+    const entry: RelayedReceiving = { response, owner, frame: receivingSpec(receiving).frame, timer: null };
     this.receiving.set(req, entry);
     this.watchOwner(req, entry);
     response.on('close', () => {
@@ -130,6 +132,16 @@ export class ClusterRelay {
       this.sends.set(req, { resolve, timer });
       this.bus.send(owner, { t: 'send', req, from: this.bus.nodeId, sid: sessionId, messages });
     });
+  }
+
+  /** Another node died: its relayed receiving requests hear at once that their session is lost. */
+  nodeLost(node: string): void {
+    for (const [req, entry] of this.receiving) {
+      if (entry.owner !== node) continue;
+      this.receiving.delete(req);
+      this.host.timers.clearTimeout(entry.timer);
+      entry.response.end(entry.frame(LOST_FRAME));
+    }
   }
 
   // ---- both sides: what the bus delivers -------------------------------------------------------

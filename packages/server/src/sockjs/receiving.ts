@@ -16,6 +16,9 @@ import { HttpReceiver } from './http-receiver.js';
 import type { SockjsService } from './service.js';
 import { requestInfo } from './session.js';
 
+/** What a client hears when its session's node died with it. */
+export const LOST_FRAME = encodeClose(CloseCode.GOING_AWAY, 'Session lost with its server');
+
 /**
  * The HTTP transports that receive frames, described as data: what a receiving request needs in order to be
  * answered, whichever node ends up serving its session. `callback` is the validated `c` parameter of
@@ -123,7 +126,7 @@ export function serveReceiving(
         relay.relayReceiving(route.node, sessionId, requestInfo(request), response, receiving);
       } else {
         // Its node died with it: say so, so that the client opens a new session.
-        response.end(spec.frame(encodeClose(CloseCode.GOING_AWAY, 'Session lost with its server')));
+        response.end(spec.frame(LOST_FRAME));
       }
     },
     (error: unknown) => {

@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SockwireSocket } from '../../../client/src/index.js';
+import { ReconnectingSocket } from '../../../client/src/reconnect.js';
+// WebSocket and EventSource for our client in Node, as the client's own tests inject them.
+import { nodeEnv } from '../../../client/test/support/node-env.js';
+import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
+import { type Balancer, startHaproxy } from './haproxy.js';
+
+/**
+ * Three node processes behind a real HAProxy doing plain round robin (every request balanced on its own, no
+ * stickiness), sharing sessions through a real Redis. Whatever transport a client uses, consecutive requests
+ * of its session land on different nodes; the session must still work.
+ */
+const require = createRequire(import.meta.url);
+
+interface SockJSLike {
+  transport: string;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: string }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+const SockJS = require('sockjs-client') as new (url: string, reserved: null, options: object) => SockJSLike;
+
+const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const nodeScript = fileURLToPath(new URL('./fixtures/echo-node.mjs', import.meta.url));
+const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
+
+let redis: PrivateRedis;
+let balancer: Balancer;
+const nodes = new Map<string, ChildProcess>();
+
+function startNode(id: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nodeScript, '--redis', redis.url, '--node-id', id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    nodes.set(id, child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening (\d+)/.exec(output)?.[1];
+      if (port) resolve(Number(port));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code}: ${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(built))
+    throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
+  redis = await startPrivateRedis();
+  const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id)));
+  balancer = await startHaproxy(ports);
+}, 30_000);
+
+afterAll(async () => {
+  await balancer?.stop();
+  for (const child of nodes.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  await redis?.stop();
+});
+
+/** Echo `count` messages in order through a WebSocket-like object. */
+async function echo(socket: { send(data: string): void }, next: () => Promise<string>, count: number) {
+  const sent = Array.from({ length: count }, (_, i) => `m${i} héllo ✓ \u2028`);
+  for (const message of sent) socket.send(message);
+  const received: string[] = [];
+  for (let i = 0; i < count; i++) received.push(await next());
+  expect(received).toEqual(sent);
+}
+
+function inbox() {
+  const queue: string[] = [];
+  const waiters: Array<(m: string) => void> = [];
+  return {
+    push(message: string) {
+      const waiter = waiters.shift();
+      if (waiter) waiter(message);
+      else queue.push(message);
+    },
+    next: () =>
+      new Promise<string>((resolve) => {
+        const message = queue.shift();
+        if (message !== undefined) resolve(message);
+        else waiters.push(resolve);
+      }),
+  };
+}
+
+describe.each(TRANSPORTS)('through round-robin HAProxy over %s', (transport) => {
+  it('sockjs-client keeps one session across nodes', async () => {
+    const box = inbox();
+    const socket = new SockJS(`${balancer.url}/echo`, null, { transports: [transport] });
+    socket.onmessage = (event) => box.push(event.data);
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onclose = (event) => reject(new Error(`closed: ${event.code} ${event.reason}`));
+    });
+    expect(socket.transport).toBe(transport);
+    await echo(socket, box.next, 200);
+    socket.close();
+  });
+
+  it('our client keeps one session across nodes', async () => {
+    const box = inbox();
+    const socket = new SockwireSocket(`${balancer.url}/echo`, {
+      transports: [transport],
+      ...nodeEnv,
+    });
+    socket.onmessage = (event) => box.push(event.data as string);
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onclose = (event) => reject(new Error(`closed: ${event.code} ${event.reason}`));
+    });
+    expect(socket.transport).toBe(transport);
+    await echo(socket, box.next, 200);
+    socket.close();
+  });
+});
+
+describe('losing a node', () => {
+  it('the clients whose sessions it held reconnect through the balancer to the others', async () => {
+    const box = inbox();
+    const socket = new ReconnectingSocket(`${balancer.url}/echo`, {
+      transports: ['xhr-polling'],
+      ...nodeEnv,
+      minDelay: 100,
+      maxDelay: 500,
+    });
+    socket.onmessage = (event) => box.push(event.data as string);
+    await new Promise<void>((resolve) => {
+      socket.onopen = () => resolve();
+    });
+    socket.send('who');
+    const owner = await box.next();
+    expect(['a', 'b', 'c']).toContain(owner);
+    const reconnected = new Promise<number>((resolve) => {
+      const killedAt = Date.now();
+      socket.addEventListener('reconnected', () => resolve(Date.now() - killedAt));
+      nodes.get(owner)?.kill('SIGKILL');
+    });
+    const elapsed = await reconnected;
+    console.log(`xhr-polling client back after losing node ${owner}: ${elapsed} ms`);
+    socket.send('who');
+    const survivor = await box.next();
+    expect(survivor).not.toBe(owner);
+    await echo(socket, box.next, 20);
+    socket.close();
+  }, 30_000);
+});
