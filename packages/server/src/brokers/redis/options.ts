@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+
+export type RedisBrokerLog = (severity: 'debug' | 'info' | 'error', message: string) => void;
+
+export interface RedisBrokerOptions {
+  /** Where Redis is, e.g. `redis://:password@host:6379/0`. Default `redis://127.0.0.1:6379`. Ignored with `client`. */
+  readonly url?: string;
+  /**
+   * An ioredis client to copy the connection settings from: the broker opens its own connections with
+   * `client.duplicate()` and never uses, nor closes, this one.
+   */
+  readonly client?: Redis;
+  /** Prefix of every key and channel (the broker adds `broker:` after it). Default `sockwire:`. */
+  readonly keyPrefix?: string;
+  /** This node's name among the nodes sharing the Redis; must be unique among live nodes. Default host-pid-random. */
+  readonly nodeId?: string;
+  /** Destinations with these prefixes are queues (Redis Streams); all others fan out (pub/sub). Default `['/queue/']`. */
+  readonly queuePrefixes?: readonly string[];
+  /** Messages a queue keeps, waiting or unacknowledged (the stream's MAXLEN); oldest dropped past it. Default 1000. */
+  readonly maxQueuedMessages?: number;
+  /** Times a NACKed or abandoned queue (or topic) message is delivered again before it is dropped. Default 5. */
+  readonly maxRedeliveries?: number;
+  /**
+   * Milliseconds after its last heart-beat a node counts as dead: the others then redeliver its
+   * unacknowledged queue messages. Nodes beat, and sweep for dead ones, every third of it. Default 15 000.
+   */
+  readonly nodeTimeout?: number;
+  /** Queue messages a node reads from Redis at once, at most (fewer when prefetch limits say so). Default 100. */
+  readonly readBatch?: number;
+  /** Milliseconds `createRedisBroker` waits for Redis before it rejects. Default 10 000. */
+  readonly connectTimeout?: number;
+  /** Milliseconds a command (publish, subscribe, ack) may take before it fails. Default 5000. */
+  readonly commandTimeout?: number;
+  /** Connection changes and failures. Default: nothing is logged. */
+  readonly log?: RedisBrokerLog;
+}
+
+export const REDIS_BROKER_DEFAULTS = {
+  url: 'redis://127.0.0.1:6379',
+  keyPrefix: 'sockwire:',
+  queuePrefixes: ['/queue/'] as readonly string[],
+  maxQueuedMessages: 1000,
+  maxRedeliveries: 5,
+  nodeTimeout: 15_000,
+  readBatch: 100,
+  connectTimeout: 10_000,
+  commandTimeout: 5000,
+} as const;
+
+export interface ResolvedRedisBrokerOptions {
+  readonly url: string;
+  readonly client: Redis | undefined;
+  readonly nodeId: string;
+  readonly queuePrefixes: readonly string[];
+  readonly maxQueuedMessages: number;
+  readonly maxRedeliveries: number;
+  readonly nodeTimeout: number;
+  readonly readBatch: number;
+  readonly connectTimeout: number;
+  readonly commandTimeout: number;
+  readonly log: RedisBrokerLog;
+  readonly keys: RedisKeys;
+}
+
+/** Every name the broker uses in Redis, so that the layout is visible in one place. */
+export interface RedisKeys {
+  /** The message id counter (one for all destinations, so ids are unique in the broker). */
+  readonly ids: string;
+  /** Present while a node is alive; expires `nodeTimeout` after its last heart-beat. */
+  alive(nodeId: string): string;
+  /** The pub/sub channel of a topic-like destination. */
+  channel(destination: string): string;
+  /** The stream of a queue destination. */
+  stream(destination: string): string;
+}
+
+export function resolveRedisBrokerOptions(options: RedisBrokerOptions): ResolvedRedisBrokerOptions {
+  const base = `${options.keyPrefix ?? REDIS_BROKER_DEFAULTS.keyPrefix}broker:`;
+  const nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (nodeId === '' || /\s/.test(nodeId)) {
+    throw new TypeError(
+      `Sockwire Redis broker: nodeId must be non-empty without spaces, got ${JSON.stringify(nodeId)}`,
+    );
+  }
+  return {
+    url: options.url ?? REDIS_BROKER_DEFAULTS.url,
+    client: options.client,
+    nodeId,
+    queuePrefixes: options.queuePrefixes ?? REDIS_BROKER_DEFAULTS.queuePrefixes,
+    maxQueuedMessages: whole(
+      'maxQueuedMessages',
+      options.maxQueuedMessages,
+      REDIS_BROKER_DEFAULTS.maxQueuedMessages,
+      1,
+    ),
+    maxRedeliveries: whole(
+      'maxRedeliveries',
+      options.maxRedeliveries,
+      REDIS_BROKER_DEFAULTS.maxRedeliveries,
+      0,
+    ),
+    // Below 300 ms a node would beat every 100 ms or faster: more Redis traffic than any failover is worth.
+    nodeTimeout: whole('nodeTimeout', options.nodeTimeout, REDIS_BROKER_DEFAULTS.nodeTimeout, 300),
+    readBatch: whole('readBatch', options.readBatch, REDIS_BROKER_DEFAULTS.readBatch, 1),
+    connectTimeout: whole('connectTimeout', options.connectTimeout, REDIS_BROKER_DEFAULTS.connectTimeout, 1),
+    commandTimeout: whole('commandTimeout', options.commandTimeout, REDIS_BROKER_DEFAULTS.commandTimeout, 1),
+    log: options.log ?? (() => {}),
+    keys: {
+      ids: `${base}ids`,
+      alive: (id) => `${base}alive:${id}`,
+      channel: (destination) => `${base}topic:${destination}`,
+      stream: (destination) => `${base}queue:${destination}`,
+    },
+  };
+}
+
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new TypeError(
+      `Sockwire Redis broker: ${name} must be a whole number >= ${min}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

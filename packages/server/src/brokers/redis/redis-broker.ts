@@ -1,0 +1,259 @@
+import type { Redis } from 'ioredis';
+import type {
+  BrokerStats,
+  ConsumeOptions,
+  Consumer,
+  ConsumerHandle,
+  MessageBroker,
+  MessageHeaders,
+} from '../broker.js';
+import type { MemoryCounters } from '../memory/consumer-entry.js';
+import { encodeHeaders } from './codec.js';
+import {
+  type ConnectionHealth,
+  closeConnection,
+  connectionOpener,
+  type OpenConnection,
+  whenReady,
+} from './connections.js';
+import { Janitor } from './janitor.js';
+import {
+  type RedisBrokerOptions,
+  type ResolvedRedisBrokerOptions,
+  resolveRedisBrokerOptions,
+} from './options.js';
+import { PUBLISH_QUEUE, PUBLISH_TOPIC, runScript } from './scripts.js';
+import { type QueueContext, StreamQueue } from './stream-queue.js';
+import { TopicFanout } from './topics.js';
+
+export interface RedisBrokerStats extends BrokerStats {
+  readonly nodeId: string;
+  /** The command connection's ioredis status: `ready` while publishing works, `reconnecting` during an outage. */
+  readonly connection: string;
+  /** Connection errors since start (ioredis reports every failed reconnect attempt). */
+  readonly errors: number;
+  readonly lastError: string | undefined;
+}
+
+/** A MessageBroker shared by every node on the same Redis. */
+export interface RedisBroker extends MessageBroker {
+  readonly nodeId: string;
+  publish(destination: string, headers: MessageHeaders, body: string): Promise<string>;
+  subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle>;
+  /** Local counters; `queued` is sampled by the sweep, every third of `nodeTimeout`. */
+  stats(): RedisBrokerStats;
+  /** Return unacknowledged queue messages, stop reading, and close the broker's connections. */
+  close(): Promise<void>;
+}
+
+/** Why an operation failed: Redis cannot be reached, Redis refused (`failed`), or the broker is closed. */
+export type RedisBrokerErrorReason = 'unavailable' | 'failed' | 'closed';
+
+export class RedisBrokerError extends Error {
+  readonly reason: RedisBrokerErrorReason;
+
+  constructor(reason: RedisBrokerErrorReason, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'RedisBrokerError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Connect to Redis and return a broker for `createStompBroker({ broker })`. Resolves once Redis answers;
+ * rejects with a RedisBrokerError when it does not within `connectTimeout`.
+ */
+export async function createRedisBroker(options: RedisBrokerOptions = {}): Promise<RedisBroker> {
+  const settings = resolveRedisBrokerOptions(options);
+  const health: ConnectionHealth = { errors: 0, lastError: undefined };
+  const open = await connectionOpener(settings, health);
+  const command = open('command');
+  const subscriber = open('subscriber');
+  try {
+    await Promise.all([
+      whenReady(command, settings.connectTimeout),
+      whenReady(subscriber, settings.connectTimeout),
+    ]);
+    const broker = new RedisStreamsBroker(settings, health, open, command, subscriber);
+    await broker.start();
+    return broker;
+  } catch (error) {
+    command.disconnect();
+    subscriber.disconnect();
+    const where = settings.client === undefined ? redact(settings.url) : 'the given client';
+    const cause = health.lastError ?? (error instanceof Error ? error.message : String(error));
+    throw new RedisBrokerError(
+      'unavailable',
+      `Sockwire Redis broker: cannot use Redis at ${where}: ${cause}`,
+      error,
+    );
+  }
+}
+
+class RedisStreamsBroker implements RedisBroker {
+  readonly nodeId: string;
+  private readonly settings: ResolvedRedisBrokerOptions;
+  private readonly health: ConnectionHealth;
+  private readonly command: Redis;
+  private readonly subscriber: Redis;
+  private readonly counters: MemoryCounters = { delivered: 0, redelivered: 0, discarded: 0 };
+  private readonly topics: TopicFanout;
+  private readonly queues = new Map<string, StreamQueue>();
+  private readonly queueContext: QueueContext;
+  private readonly janitor: Janitor;
+  private published = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    settings: ResolvedRedisBrokerOptions,
+    health: ConnectionHealth,
+    open: OpenConnection,
+    command: Redis,
+    subscriber: Redis,
+  ) {
+    this.settings = settings;
+    this.nodeId = settings.nodeId;
+    this.health = health;
+    this.command = command;
+    this.subscriber = subscriber;
+    const unavailable = (what: string, cause: unknown) => this.failure(what, cause);
+    this.topics = new TopicFanout({
+      subscriber,
+      channelName: settings.keys.channel,
+      counters: this.counters,
+      maxRedeliveries: settings.maxRedeliveries,
+      log: settings.log,
+      unavailable: (what, cause) => this.failure(what, cause, subscriber),
+    });
+    this.queueContext = {
+      command,
+      openReader: (destination) => open(`reader:${destination}`),
+      settings,
+      counters: this.counters,
+      unavailable,
+      idle: (queue) => {
+        if (this.queues.get(queue.destination) === queue) this.queues.delete(queue.destination);
+        queue
+          .stop()
+          .catch((error: unknown) =>
+            settings.log('error', `Redis broker: stopping a queue: ${String(error)}`),
+          );
+      },
+    };
+    this.janitor = new Janitor(command, settings, () => this.queues.values());
+  }
+
+  start(): Promise<void> {
+    return this.janitor.start();
+  }
+
+  async publish(destination: string, headers: MessageHeaders, body: string): Promise<string> {
+    this.assertOpen();
+    const { keys, maxQueuedMessages } = this.settings;
+    const encoded = encodeHeaders(headers);
+    let id: string;
+    try {
+      if (this.isQueue(destination)) {
+        const reply = await runScript(
+          this.command,
+          PUBLISH_QUEUE,
+          [keys.ids, keys.stream(destination)],
+          [maxQueuedMessages, encoded, body],
+        );
+        const [messageId, dropped] = Array.isArray(reply) ? reply : [];
+        id = String(messageId);
+        this.counters.discarded += Number(dropped) || 0;
+      } else {
+        id = String(
+          await runScript(
+            this.command,
+            PUBLISH_TOPIC,
+            [keys.ids],
+            [keys.channel(destination), encoded, body],
+          ),
+        );
+      }
+    } catch (error) {
+      throw this.failure(`publish to ${destination}`, error);
+    }
+    this.published++;
+    return id;
+  }
+
+  async subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle> {
+    this.assertOpen();
+    if (!this.isQueue(destination)) return this.topics.subscribe(destination, consumer, options);
+    let queue = this.queues.get(destination);
+    if (queue === undefined) {
+      queue = new StreamQueue(destination, this.queueContext);
+      this.queues.set(destination, queue);
+    }
+    return queue.subscribe(consumer, options);
+  }
+
+  stats(): RedisBrokerStats {
+    let consumers = this.topics.consumerCount;
+    let queued = 0;
+    for (const queue of this.queues.values()) {
+      consumers += queue.consumerCount;
+      queued += queue.queued;
+    }
+    return {
+      destinations: this.topics.destinationCount + this.queues.size,
+      consumers,
+      queued,
+      published: this.published,
+      ...this.counters,
+      nodeId: this.nodeId,
+      connection: this.command.status,
+      errors: this.health.errors,
+      lastError: this.health.lastError,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    // Queues first: their unacknowledged messages go back through the command connection.
+    await Promise.all([...this.queues.values()].map((queue) => queue.shutdown()));
+    this.queues.clear();
+    await this.janitor.stop();
+    this.topics.clear();
+    await Promise.all([closeConnection(this.subscriber, 1000), closeConnection(this.command, 2000)]);
+  }
+
+  private isQueue(destination: string): boolean {
+    return this.settings.queuePrefixes.some((prefix) => destination.startsWith(prefix));
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new RedisBrokerError('closed', 'Sockwire Redis broker: closed');
+  }
+
+  /** The error a failed Redis operation becomes: whether Redis is unreachable, or refused, is in its text. */
+  private failure(what: string, cause: unknown, connection: Redis = this.command): RedisBrokerError {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (connection.status !== 'ready') {
+      return new RedisBrokerError(
+        'unavailable',
+        `Sockwire Redis broker: Redis is unavailable (connection ${connection.status}), cannot ${what}: ${detail}`,
+        cause,
+      );
+    }
+    return new RedisBrokerError('failed', `Sockwire Redis broker: ${what} failed: ${detail}`, cause);
+  }
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
