@@ -154,11 +154,11 @@ describe('STOMP over two nodes sharing Redis', () => {
       await path.cut();
       client.publish('/topic/room', 'into the void', { receipt: 'lost' });
       const frame = await error;
-      // The STOMP layer reports broker failures as an internal error (see the report: it hides the cause).
+      // What the ERROR says is the STOMP layer's choice; that it comes, answers the SEND and ends the session is
+      // what a client relies on to reconnect elsewhere.
       expect(frame.headers['receipt-id']).toBe('lost');
-      expect(typeof frame.headers.message).toBe('string');
+      expect(frame.headers.message).toEqual(expect.any(String));
       expect(await closed).toBeGreaterThanOrEqual(1000);
-      expect(cut.stomp.stats().errors.handler).toBe(1);
       await client.close();
     } finally {
       await cut.close();
