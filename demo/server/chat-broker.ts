@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createStompBroker,
+  type HandlerContext,
+  type StompBroker,
+  type StompBrokerOptions,
+  StompRejection,
+} from '@sockwire/server';
+import {
+  type ChatMessage,
+  checkNickname,
+  checkRoomName,
+  checkText,
+  DEFAULT_ROOMS,
+  type DirectMessage,
+  destinations,
+  type Notice,
+  type PostMessage,
+  type RoomHistory,
+  type TypingEvent,
+  type TypingUpdate,
+} from '../shared/protocol.js';
+import { Nicknames } from './nicknames.js';
+import { Rooms } from './rooms.js';
+
+export interface ChatBrokerOptions {
+  /**
+   * Runs a publish of presence or of the room list a little later, so that a burst of joins (every client
+   * re-subscribing after a server restart) goes out as one message per room. Default: 25 ms later.
+   */
+  readonly schedule?: (task: () => void) => void;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+  /** Passed to the STOMP broker (heart-beats, limits, log, a fake clock in tests...). */
+  readonly stomp?: StompBrokerOptions;
+}
+
+export interface ChatBroker {
+  readonly stomp: StompBroker;
+  readonly rooms: Rooms;
+}
+
+/** `/topic/rooms/{room}/{kind}` for kind messages, presence or typing, with a valid room name. */
+const ROOM_TOPIC = /^\/topic\/rooms\/([^/]+)\/(messages|presence|typing)$/;
+/** What a page may subscribe to besides room topics. */
+const OPEN_SUBSCRIPTIONS = new Set<string>([
+  destinations.roomListUpdates,
+  destinations.myDirectMessages,
+  destinations.myNotices,
+]);
+
+function roomOf(destination: string): { room: string; kind: string } | undefined {
+  const match = ROOM_TOPIC.exec(destination);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const checked = checkRoomName(match[1]);
+  return checked.ok && checked.value === match[1] ? { room: match[1], kind: match[2] } : undefined;
+}
+
+/** The chat on an embedded STOMP broker: who may connect, what each destination does, and presence. */
+export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
+  const schedule = options.schedule ?? ((task: () => void) => void setTimeout(task, 25));
+  const now = options.now ?? Date.now;
+  const newId = options.newId ?? randomUUID;
+  const rooms = new Rooms(DEFAULT_ROOMS);
+
+  const stomp: StompBroker = createStompBroker({
+    ...options.stomp,
+    // CONNECT's `login` is the nickname and `passcode` the page's key (see nicknames.ts). A StompRejection's
+    // message is what the page shows: stompjs hands the ERROR frame to `onStompError`.
+    authenticate: (headers, request) => {
+      const login = headers.find(([name]) => name === 'login')?.[1] ?? '';
+      const key = headers.find(([name]) => name === 'passcode')?.[1] || `anonymous:${request.connectionId}`;
+      const nickname = checkNickname(login);
+      if (!nickname.ok) throw new StompRejection(nickname.reason);
+      if (!nicknames.claim(nickname.value, key)) {
+        throw new StompRejection(`The nickname "${nickname.value}" is in use. Pick another one.`);
+      }
+      return { name: nickname.value };
+    },
+    // Pages only talk to server code (/app) and only listen where the chat publishes: a SEND straight to
+    // /topic could post under anyone's name, since only handlers stamp `from`.
+    authorize: (_principal, action, destination) => {
+      if (destination.startsWith('/app/')) return true;
+      return (
+        action === 'subscribe' && (OPEN_SUBSCRIPTIONS.has(destination) || roomOf(destination) !== undefined)
+      );
+    },
+  });
+  const nicknames = new Nicknames((name) => stomp.userSessions(name).length > 0);
+
+  // Publishing is async and fails once the broker is closed (a presence flush can be due just after):
+  // never leave a rejection unhandled, which would end the process.
+  const log = options.stomp?.log ?? (() => {});
+  const settle = (sent: Promise<unknown>) => {
+    sent.catch((error: unknown) => log('debug', `chat: not delivered: ${String(error)}`));
+  };
+
+  // Coalesced publishing of presence and of the room list.
+  const pendingPresence = new Set<string>();
+  let listPending = false;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    for (const room of pendingPresence) {
+      settle(stomp.publish(destinations.roomPresence(room), rooms.presence(room)));
+    }
+    pendingPresence.clear();
+    if (listPending) settle(stomp.publish(destinations.roomListUpdates, rooms.list()));
+    listPending = false;
+  };
+  const later = (room: string | undefined, listChanged: boolean) => {
+    if (room !== undefined) pendingPresence.add(room);
+    listPending ||= listChanged;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      schedule(flush);
+    }
+  };
+
+  /** Tells one user something only they need to know; returns undefined so a handler can `return notify()`. */
+  const notify = (user: string, text: string): undefined => {
+    const notice: Notice = { text };
+    settle(stomp.sendToUser(user, destinations.myNotices.slice('/user'.length), notice));
+    return undefined;
+  };
+  const userOf = (context: HandlerContext): string => {
+    const name = context.session.principal?.name;
+    // authenticate always gives a principal, so this is a bug, not a user error.
+    if (name === undefined) throw new Error('chat: a session without a user');
+    return name;
+  };
+
+  // Presence is subscriptions: subscribing to a room's message topic is joining it (and creates the room:
+  // after a server restart, pages re-subscribe and so bring their rooms back), unsubscribing or
+  // disconnecting is leaving. See "Session lifecycle events" in the STOMP README.
+  stomp.on('subscribed', ({ session, subscription }) => {
+    const target = roomOf(subscription.destination);
+    const user = session.principal?.name;
+    if (target?.kind !== 'messages' || user === undefined) return;
+    let created = false;
+    if (!rooms.has(target.room)) {
+      created = rooms.create(target.room);
+      if (!created)
+        return notify(user, `No more rooms can be created here: there are ${rooms.list().rooms.length}.`);
+    }
+    const changed = rooms.join(target.room, `${session.id}/${subscription.id}`, user);
+    // Presence goes out on every join, changed or not: the newcomer needs the list too.
+    later(target.room, created || changed);
+  });
+  stomp.on('unsubscribed', ({ session, subscription }) => {
+    const target = roomOf(subscription.destination);
+    if (target?.kind !== 'messages') return;
+    if (rooms.leave(target.room, `${session.id}/${subscription.id}`)) later(target.room, true);
+  });
+  stomp.on('disconnected', ({ session }) => {
+    const name = session.principal?.name;
+    if (name !== undefined) nicknames.release(name);
+  });
+
+  // The room list: one answer on subscribe, then updates on /topic/rooms.
+  stomp.onSubscribe('/rooms', () => rooms.list());
+
+  stomp.onSubscribe('/rooms/{room}/history', (context): RoomHistory => {
+    const room = context.params.room ?? '';
+    return { room, messages: rooms.history(room) };
+  });
+
+  stomp.onMessage(
+    '/rooms/{room}/send',
+    (context): ChatMessage | undefined => {
+      const user = userOf(context);
+      const room = context.params.room ?? '';
+      const post = context.json<PostMessage>();
+      if (!rooms.isMember(room, user)) return notify(user, `Join #${room} before writing there.`);
+      const text = checkText(typeof post.text === 'string' ? post.text : '');
+      if (!text.ok) return notify(user, text.reason);
+      const message: ChatMessage = {
+        id: newId(),
+        room,
+        from: user,
+        text: text.value,
+        at: now(),
+        clientId: String(post.clientId),
+      };
+      // A re-sent duplicate: its receipt still tells the page the server has it, and nothing is published.
+      return rooms.post(message) ? message : undefined;
+    },
+    // The returned message is published here; `{room}` is filled in from the destination.
+    { sendTo: '/topic/rooms/{room}/messages' },
+  );
+
+  stomp.onMessage(
+    '/rooms/{room}/typing',
+    (context): TypingEvent | undefined => {
+      const user = userOf(context);
+      const room = context.params.room ?? '';
+      if (!rooms.isMember(room, user)) return undefined;
+      return { room, user, typing: context.json<TypingUpdate>().typing === true };
+    },
+    { sendTo: '/topic/rooms/{room}/typing' },
+  );
+
+  stomp.onMessage('/dm/{user}', async (context) => {
+    const from = userOf(context);
+    const to = safeDecode(context.params.user ?? '');
+    const post = context.json<PostMessage>();
+    if (to === undefined || stomp.userSessions(to).length === 0) {
+      return notify(from, `${to ?? 'That user'} is not online: the message was not delivered.`);
+    }
+    const text = checkText(typeof post.text === 'string' ? post.text : '');
+    if (!text.ok) return notify(from, text.reason);
+    const dm: DirectMessage = {
+      id: newId(),
+      from,
+      to,
+      text: text.value,
+      at: now(),
+      clientId: String(post.clientId),
+    };
+    // To every session of both users, so the sender's other tabs show the conversation too.
+    const queue = destinations.myDirectMessages.slice('/user'.length);
+    await Promise.all([
+      stomp.sendToUser(to, queue, dm),
+      to === from ? undefined : stomp.sendToUser(from, queue, dm),
+    ]);
+  });
+
+  // Nothing to do: the page only wants the RECEIPT of its SEND, which measures the round trip.
+  stomp.onMessage('/ping', () => undefined);
+
+  return { stomp, rooms };
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

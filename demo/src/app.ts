@@ -1,0 +1,293 @@
+import { checkNickname, DEFAULT_ROOMS } from '../shared/protocol.js';
+import { ChatConnection, type ChatListener, type TransportChoice } from './chat-client.js';
+import { dmKey, roomKey, Store } from './store.js';
+import { ConversationView } from './ui/conversation.js';
+import { byId, h } from './ui/dom.js';
+import { LoginView } from './ui/login.js';
+import { PeopleView } from './ui/people.js';
+import { SidebarView } from './ui/sidebar.js';
+import { StatusView } from './ui/status.js';
+import { isTransportChoice } from './ui/transports.js';
+
+/** What the page remembers between visits (localStorage), so a reload is back where it was. */
+const saved = {
+  get(name: string): string | null {
+    try {
+      return localStorage.getItem(`sockwire-chat.${name}`);
+    } catch {
+      return null; // storage disabled: the page still works, it just forgets
+    }
+  },
+  set(name: string, value: string | null): void {
+    try {
+      if (value === null) localStorage.removeItem(`sockwire-chat.${name}`);
+      else localStorage.setItem(`sockwire-chat.${name}`, value);
+    } catch {
+      // as above
+    }
+  },
+};
+
+/** This browser's key: proves to the server that a reconnect or another tab with our nickname is us. */
+function browserKey(): string {
+  let key = saved.get('key');
+  if (key === null) {
+    key = crypto.randomUUID();
+    saved.set('key', key);
+  }
+  return key;
+}
+
+/** The transport to use: `?transport=xhr-polling` in the URL wins over the saved choice. */
+function initialTransport(): TransportChoice {
+  const fromUrl = new URLSearchParams(window.location.search).get('transport');
+  if (isTransportChoice(fromUrl)) return fromUrl;
+  const fromStorage = saved.get('transport');
+  return isTransportChoice(fromStorage) ? fromStorage : 'auto';
+}
+
+function savedRooms(): string[] {
+  try {
+    const rooms: unknown = JSON.parse(saved.get('rooms') ?? 'null');
+    if (Array.isArray(rooms) && rooms.every((r) => typeof r === 'string')) return rooms;
+  } catch {
+    // fall through to the default
+  }
+  return [DEFAULT_ROOMS[0]];
+}
+
+let nextClientId = 0;
+/** Unique per message, across reloads: the server drops a re-sent message with a clientId it has seen. */
+const newClientId = () =>
+  `${Date.now().toString(36)}-${(++nextClientId).toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** The chat page: one Store, one ChatConnection at a time, and the views. */
+export class App {
+  private readonly chat = byId<HTMLElement>('chat');
+  private readonly login = new LoginView((nickname, transport) => this.signIn(nickname, transport));
+  private readonly status: StatusView;
+  private readonly sidebar: SidebarView;
+  private readonly conversation: ConversationView;
+  private readonly people: PeopleView;
+  private store: Store | undefined;
+  private connection: ChatConnection | undefined;
+  private transport = initialTransport();
+  private renderQueued = false;
+
+  constructor() {
+    this.status = new StatusView({
+      transport: (choice) => this.switchTransport(choice),
+      retry: () => this.retry(),
+      signOut: () => void this.signOut(),
+    });
+    this.sidebar = new SidebarView({
+      open: (key) => this.show(key),
+      join: (room) => this.joinRoom(room),
+    });
+    this.conversation = new ConversationView({
+      send: (text) => this.send(text),
+      typing: (typing) => this.typing(typing),
+      leave: () => this.leaveCurrent(),
+    });
+    this.people = new PeopleView((user) => this.openDirect(user));
+    this.wireLayoutToggles();
+    // Typing indicators expire without any message arriving: look again every second.
+    setInterval(() => this.render(), 1000);
+  }
+
+  start(): void {
+    const nickname = saved.get('nickname');
+    const checked = nickname === null ? undefined : checkNickname(nickname);
+    if (checked?.ok) this.signIn(checked.value, this.transport);
+    else this.login.show('', this.transport);
+  }
+
+  private signIn(nickname: string, transport: TransportChoice): void {
+    saved.set('nickname', nickname);
+    this.transport = transport;
+    const store = new Store(nickname);
+    this.store = store;
+    store.subscribe(() => this.render());
+    for (const room of savedRooms()) store.open(roomKey(room), 'room', room);
+    const current = saved.get('current');
+    store.select(
+      current !== null && store.conversations.has(current) ? current : [...store.conversations.keys()][0],
+    );
+    this.login.hide();
+    this.chat.hidden = false;
+    this.status.start(nickname, transport);
+    this.connect();
+    this.conversation.focusComposer();
+  }
+
+  /** A new ChatConnection for the current store and transport; it re-joins every room we are in. */
+  private connect(): void {
+    const store = this.store;
+    if (store === undefined) return;
+    // Events of a connection that was replaced (transport switch, sign-out) while it stops are ignored.
+    const connection: ChatConnection = new ChatConnection(
+      store.me,
+      browserKey(),
+      this.transport,
+      this.listener(store, () => this.connection === connection),
+    );
+    this.connection = connection;
+    for (const conversation of store.conversations.values()) {
+      if (conversation.kind === 'room') connection.joinRoom(conversation.name);
+    }
+    connection.start();
+  }
+
+  /** Connection events go to the store (data) and the status view (connection state). */
+  private listener(store: Store, live: () => boolean): ChatListener {
+    return {
+      state: (state) => {
+        if (!live()) return;
+        if (state.kind === 'connected') store.connectionRestarted();
+        if (state.kind === 'refused' && state.cause === 'nickname') {
+          void this.signOut(state.message);
+          return;
+        }
+        this.status.setState(state);
+      },
+      roundTrip: (ms) => live() && this.status.setRoundTrip(ms),
+      roomList: (list) => live() && store.setRoomList(list),
+      history: (history) => live() && store.history(history),
+      roomMessage: (message) => live() && store.roomMessage(message),
+      presence: (presence) => live() && store.presence(presence),
+      typing: (event) => live() && store.typing(event),
+      directMessage: (message) => live() && store.directMessage(message),
+      notice: (notice) => live() && this.notify(notice.text),
+      stored: (clientId) => live() && store.stored(clientId),
+    };
+  }
+
+  private async switchTransport(choice: TransportChoice): Promise<void> {
+    this.transport = choice;
+    saved.set('transport', choice);
+    const old = this.connection;
+    this.connection = undefined;
+    this.status.setState({ kind: 'connecting' });
+    // Durable subscriptions belong to a client, so a new client re-joins the rooms (connect() does).
+    await old?.stop();
+    this.connect();
+  }
+
+  private retry(): void {
+    if (this.connection === undefined) return;
+    void this.connection.retryNow();
+  }
+
+  private async signOut(error = ''): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.store = undefined;
+    saved.set('nickname', null);
+    this.chat.hidden = true;
+    this.login.show(connection?.nickname ?? '', this.transport, error);
+    await connection?.stop();
+  }
+
+  private joinRoom(room: string): void {
+    const store = this.store;
+    if (store === undefined) return;
+    store.open(roomKey(room), 'room', room);
+    this.connection?.joinRoom(room);
+    this.saveRooms();
+    this.show(roomKey(room));
+  }
+
+  private openDirect(user: string): void {
+    this.store?.open(dmKey(user), 'dm', user);
+    this.show(dmKey(user));
+  }
+
+  private show(key: string): void {
+    this.store?.select(key);
+    saved.set('current', key);
+    this.chat.dataset.drawer = 'closed';
+    byId('menu-button').setAttribute('aria-expanded', 'false');
+    this.conversation.focusComposer();
+  }
+
+  private leaveCurrent(): void {
+    const store = this.store;
+    const conversation = store?.current === undefined ? undefined : store.conversations.get(store.current);
+    if (store === undefined || conversation === undefined) return;
+    if (conversation.kind === 'room') this.connection?.leaveRoom(conversation.name);
+    store.close(conversation.key);
+    saved.set('current', store.current ?? null);
+    this.saveRooms();
+  }
+
+  private send(text: string): void {
+    const store = this.store;
+    const conversation = store?.current === undefined ? undefined : store.conversations.get(store.current);
+    if (store === undefined || conversation === undefined || this.connection === undefined) return;
+    const clientId = newClientId();
+    // Shown at once as "sending"; the RECEIPT turns it into "sent". Offline, it waits in the connection's
+    // outbox and goes out on reconnect.
+    store.addOwn(conversation.key, clientId, text);
+    if (conversation.kind === 'room') this.connection.postToRoom(conversation.name, text, clientId);
+    else this.connection.sendDirect(conversation.name, text, clientId);
+  }
+
+  private typing(typing: boolean): void {
+    const conversation =
+      this.store?.current === undefined ? undefined : this.store.conversations.get(this.store.current);
+    if (conversation?.kind === 'room') this.connection?.setTyping(conversation.name, typing);
+  }
+
+  private saveRooms(): void {
+    const rooms = [...(this.store?.conversations.values() ?? [])]
+      .filter((c) => c.kind === 'room')
+      .map((c) => c.name);
+    saved.set('rooms', JSON.stringify(rooms));
+  }
+
+  private notify(text: string): void {
+    const area = byId('notices');
+    const toast = h('p', { class: 'notice' }, text);
+    area.append(toast);
+    setTimeout(() => toast.remove(), 6000);
+  }
+
+  /** Renders on the next frame, once however many changes came in before it. */
+  private render(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      const store = this.store;
+      if (store === undefined) return;
+      this.sidebar.render(store);
+      this.conversation.render(store);
+      this.people.render(store);
+      const unread = [...store.conversations.values()].reduce((sum, c) => sum + c.unread, 0);
+      document.title = unread > 0 ? `(${unread}) Sockwire chat` : 'Sockwire chat';
+    });
+  }
+
+  /** Phone: the sidebar is a drawer. Narrow screens: the member list folds away behind "People". */
+  private wireLayoutToggles(): void {
+    const menu = byId<HTMLButtonElement>('menu-button');
+    menu.addEventListener('click', () => {
+      const open = this.chat.dataset.drawer !== 'open';
+      this.chat.dataset.drawer = open ? 'open' : 'closed';
+      menu.setAttribute('aria-expanded', String(open));
+    });
+    const peopleButton = byId<HTMLButtonElement>('people-button');
+    peopleButton.addEventListener('click', () => {
+      const open = this.chat.dataset.people !== 'open';
+      this.chat.dataset.people = open ? 'open' : 'closed';
+      peopleButton.setAttribute('aria-expanded', String(open));
+    });
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      this.chat.dataset.drawer = 'closed';
+      this.chat.dataset.people = 'closed';
+      menu.setAttribute('aria-expanded', 'false');
+      peopleButton.setAttribute('aria-expanded', 'false');
+    });
+  }
+}

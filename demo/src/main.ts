@@ -1,0 +1,12 @@
+/*
+ * The chat page's entry. Where to look:
+ *   chat-client.ts   everything done with the Sockwire SDK (connect, subscribe, publish, receipts, reconnects)
+ *   store.ts         the page's state
+ *   ui/              the views (DOM only; user text always through textContent)
+ *   ../shared/       the protocol both the page and the server use
+ *   ../server/       the server: @sockwire/server's SockJS endpoint and embedded STOMP broker
+ */
+import './styles.css';
+import { App } from './app.js';
+
+new App().start();

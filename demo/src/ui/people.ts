@@ -1,0 +1,53 @@
+import type { Store } from '../store.js';
+import { byId, h, setText } from './dom.js';
+import { syncList } from './keyed-list.js';
+
+/** Who is in the open room; picking someone opens a private conversation with them. */
+export class PeopleView {
+  private readonly panel = byId<HTMLElement>('people');
+  private readonly heading = byId<HTMLElement>('people-heading');
+  private readonly list = byId<HTMLUListElement>('member-list');
+  private readonly count = byId<HTMLElement>('people-count');
+
+  constructor(onPick: (user: string) => void) {
+    this.list.addEventListener('click', (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>('button[data-user]');
+      const user = button?.dataset.user;
+      if (user !== undefined && !button?.disabled) onPick(user);
+    });
+  }
+
+  render(store: Store): void {
+    const conversation = store.current === undefined ? undefined : store.conversations.get(store.current);
+    const room = conversation?.kind === 'room' ? conversation : undefined;
+    this.panel.dataset.empty = String(room === undefined);
+    const members = room?.members ?? [];
+    setText(this.heading, room === undefined ? 'People' : `In #${room.name} (${members.length})`);
+    setText(this.count, room === undefined ? '' : `(${members.length})`);
+    const typing = new Set(room === undefined ? [] : store.typists(room));
+    syncList(
+      this.list,
+      members,
+      (user) => user,
+      (user) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', class: 'member', 'data-user': user },
+            h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+            h('span', { class: 'member-name' }, user === store.me ? `${user} (you)` : user),
+            h('span', { class: 'member-typing', 'aria-hidden': 'true' }),
+          ),
+        ),
+      (element, user) => {
+        const button = element.firstElementChild as HTMLButtonElement;
+        button.disabled = user === store.me;
+        button.title = user === store.me ? 'You' : `Write to ${user} privately`;
+        const dots = button.querySelector('.member-typing');
+        if (dots) setText(dots, typing.has(user) ? '…' : '');
+      },
+    );
+  }
+}

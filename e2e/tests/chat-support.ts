@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Browser,
+  type BrowserContext,
+  expect,
+  type Locator,
+  type Page,
+  type TestInfo,
+  type ViewportSize,
+} from '@playwright/test';
+import { type ChatServer, startChatServer } from '../../demo/server/chat-server.js';
+
+/*
+ * The demo chat under test: its page built once per worker (into a folder of its own, so parallel workers and
+ * concurrent runs never share one), its server started per test on port 0 and restartable on the same port,
+ * and `ChatUser`, one person driving the page the way a person does (labels, roles, the keyboard). The
+ * fixtures that use these are declared in chat.spec.ts.
+ */
+
+const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+/** Builds the page with the demo's own build script (Vite); returns the folder. */
+export function buildPage(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwire-chat-page-'));
+  const result = spawnSync(process.execPath, [join(demoDir, 'scripts', 'build.mjs'), '--page-out', dir], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `the demo page did not build (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return dir;
+}
+
+export interface Demo {
+  readonly url: string;
+  readonly server: ChatServer;
+  /** Stops the server (every session gets 1001 Going away), without starting it again. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port: a new process would look the same to the pages (state is in memory). */
+  start(): Promise<void>;
+}
+
+/** The demo server on a free port, restartable on that same port. */
+export async function startDemo(staticDir: string): Promise<Demo & { close(): Promise<void> }> {
+  let server: ChatServer | undefined = await startChatServer({ port: 0, staticDir });
+  const port = server.port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    get server() {
+      if (server === undefined) throw new Error('the demo server is stopped');
+      return server;
+    },
+    async stop() {
+      await server?.close();
+      server = undefined;
+    },
+    async start() {
+      server = await startChatServer({ port, staticDir });
+    },
+    async close() {
+      await server?.close();
+      server = undefined;
+    },
+  };
+}
+
+/** A tab in a context of its own (its own storage: another person), in the project's browser. */
+export type NewTab = (viewport?: ViewportSize) => Promise<Page>;
+
+/** Tabs for one test, closed after it; a failing test gets a screenshot of each (Playwright's own covers only `page`). */
+export function tabs(browser: Browser): { newTab: NewTab; close(info: TestInfo): Promise<void> } {
+  const contexts: BrowserContext[] = [];
+  return {
+    async newTab(viewport = { width: 1280, height: 800 }) {
+      const context = await browser.newContext({ viewport });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async close(info) {
+      const failed = info.status !== info.expectedStatus;
+      for (const [index, context] of contexts.entries()) {
+        const page = context.pages()[0];
+        if (failed && page !== undefined) {
+          const path = info.outputPath(`tab-${index + 1}-failure.png`);
+          await page.screenshot({ path }).catch(() => undefined);
+          await info
+            .attach(`tab-${index + 1}-failure`, { path, contentType: 'image/png' })
+            .catch(() => undefined);
+        }
+        await context.close();
+      }
+    },
+  };
+}
+
+export { expect };
+
+/** One person in the chat, in one tab. */
+export class ChatUser {
+  readonly page: Page;
+  readonly name: string;
+
+  private constructor(page: Page, name: string) {
+    this.page = page;
+    this.name = name;
+  }
+
+  /** Opens the page, signs in, and waits until connected (on `transport`, when forced). */
+  static async signIn(page: Page, url: string, name: string, transport?: string): Promise<ChatUser> {
+    await page.goto(transport === undefined ? url : `${url}?transport=${transport}`);
+    await page.getByLabel('Nickname').fill(name);
+    await page.getByLabel('Nickname').press('Enter');
+    const user = new ChatUser(page, name);
+    await expect(user.badge).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+    return user;
+  }
+
+  get badge(): Locator {
+    return this.page.locator('#badge');
+  }
+
+  get banner(): Locator {
+    return this.page.getByRole('alert').filter({ hasText: 'Connection lost' });
+  }
+
+  get composer(): Locator {
+    return this.page.getByRole('textbox', { name: 'Message' });
+  }
+
+  get members(): Locator {
+    return this.page.getByRole('list', { name: /^In #/ });
+  }
+
+  get messages(): Locator {
+    return this.page.getByRole('log');
+  }
+
+  /** The message bubble whose text contains `text`. */
+  message(text: string): Locator {
+    return this.messages.getByRole('listitem').filter({ hasText: text });
+  }
+
+  /** Sends a message in the open conversation and waits for the server's receipt (the ✓). */
+  async say(text: string): Promise<void> {
+    await this.composer.fill(text);
+    await this.composer.press('Enter');
+    await expect(this.message(text)).toHaveAttribute('data-delivery', 'sent', { timeout: 15_000 });
+  }
+
+  async expectMessage(text: string): Promise<void> {
+    await expect(this.message(text)).toBeVisible({ timeout: 15_000 });
+  }
+
+  async expectMembers(names: readonly string[]): Promise<void> {
+    const expected = names.map((name) => (name === this.name ? `${name} (you)` : name));
+    await expect(this.members.getByRole('listitem')).toHaveText(expected, { timeout: 15_000 });
+  }
+
+  /** Opens a conversation from the sidebar: `#room` or `@user`. */
+  async open(label: string): Promise<void> {
+    const list = label.startsWith('#') ? 'Rooms' : 'Private messages';
+    await this.page
+      .getByRole('list', { name: list })
+      .getByRole('button', { name: new RegExp(`^${label.slice(1)}(,|$)`) })
+      .click();
+  }
+}
