@@ -12,6 +12,16 @@ export {
   type MessageBroker,
   type MessageHeaders,
 } from './brokers/index.js';
+export {
+  createRedisBroker,
+  REDIS_BROKER_DEFAULTS,
+  type RedisBroker,
+  RedisBrokerError,
+  type RedisBrokerErrorReason,
+  type RedisBrokerLog,
+  type RedisBrokerOptions,
+  type RedisBrokerStats,
+} from './brokers/redis/index.js';
 export { LocalSessionHub } from './cluster/local-bus.js';
 export { createRedisSessionBus, RedisSessionBus, type RedisSessionBusOptions } from './cluster/redis-bus.js';
 export type { NodeMessage, RelayedRequest, SessionBus, SessionLocation } from './cluster/session-bus.js';

@@ -14,6 +14,7 @@ import type { AllowedOrigins } from '../options.js';
 import { chooseStompSubprotocol } from '../stomp/negotiate.js';
 import { createStompBroker, type StompBroker } from '../stomp/stomp-broker.js';
 import { listenTcp, type StompTcpServer } from '../tcp/listen-tcp.js';
+import { brokerFromUrl } from './broker-url.js';
 
 export const SERVE_USAGE = `Usage: sockwire serve --port <n> [options]
 
@@ -26,6 +27,9 @@ Options:
   --tcp-port <n>             Also speak plain STOMP over TCP on this port
   --allowed-origins <list>   Comma-separated page origins allowed to connect, or * (default: same origin)
   --static <dir>             Serve files from <dir> at / (e.g. a chat page)
+  --broker <url>             redis://host:port: share topics, queues, users and SockJS sessions with the
+                             other nodes of a cluster, behind any (non-sticky) load balancer
+  --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
 `;
 
 export interface ServeOptions {
@@ -37,6 +41,10 @@ export interface ServeOptions {
   readonly staticDir?: string;
   /** The broker to serve; default a new in-memory one. */
   readonly broker?: StompBroker;
+  /** `--broker redis://...`: share messages and sessions with other nodes (see broker-url.ts). */
+  readonly brokerUrl?: string;
+  /** `--node-id`: this node's name in a cluster (default: host, pid and a random part). */
+  readonly nodeId?: string;
 }
 
 export interface RunningServe {
@@ -53,9 +61,12 @@ export interface RunningServe {
 /** Start everything `sockwire serve` runs; resolves once every listener is up. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const prefix = options.prefix ?? '/stomp';
-  const broker = options.broker ?? createStompBroker();
+  const external =
+    options.brokerUrl === undefined ? undefined : await brokerFromUrl(options.brokerUrl, options.nodeId);
+  const broker = options.broker ?? createStompBroker(external?.stomp);
   const sockjs = createServer({
     prefix,
+    ...(external?.cluster === undefined ? {} : { cluster: external.cluster }),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
   });
@@ -87,6 +98,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     }
   } catch (error) {
     await stopAll(broker, sockjs, servers, tcpServers);
+    await external?.close();
     throw error;
   }
   const shownHost = hostForUrl(options.host === undefined ? 'localhost' : options.host);
@@ -98,7 +110,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       ...(tcpPort === undefined ? {} : { tcp: `tcp://${shownHost}:${tcpPort}` }),
       ...(options.staticDir === undefined ? {} : { static: `http://${shownHost}:${port}/` }),
     },
-    close: () => stopAll(broker, sockjs, servers, tcpServers),
+    close: async () => {
+      await stopAll(broker, sockjs, servers, tcpServers);
+      await external?.close();
+    },
   };
 }
 
@@ -143,6 +158,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       'tcp-port': { type: 'string' },
       'allowed-origins': { type: 'string' },
       static: { type: 'string' },
+      broker: { type: 'string' },
+      'node-id': { type: 'string' },
     },
   });
   const origins = values['allowed-origins'];
@@ -155,6 +172,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       ? {}
       : { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) }),
     ...(values.static === undefined ? {} : { staticDir: values.static }),
+    ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
+    ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
   };
 }
 

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createRedisBroker } from '../brokers/redis/index.js';
+import { createRedisSessionBus } from '../cluster/redis-bus.js';
+import type { SessionBus } from '../cluster/session-bus.js';
+import type { StompBrokerOptions } from '../stomp/options.js';
+
+/** What `--broker <url>` gives `sockwire serve`: where messages go, and how nodes share HTTP sessions. */
+export interface BrokerChoice {
+  /** Options for `createStompBroker` (its message broker). */
+  readonly stomp: Partial<StompBrokerOptions>;
+  /** The session bus for running behind a non-sticky balancer, or undefined for a single node. */
+  readonly cluster?: SessionBus;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `redis://host:port[/db]`: topics, queues and user destinations shared by every node through Redis, and
+ * SockJS sessions served from any node (no sticky sessions). One Redis URL serves both.
+ */
+export async function brokerFromUrl(url: string, nodeId: string = defaultNodeId()): Promise<BrokerChoice> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`sockwire serve: --broker needs a URL such as redis://127.0.0.1:6379, got ${url}`);
+  }
+  if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') {
+    const broker = await createRedisBroker({ url, nodeId });
+    const cluster = await createRedisSessionBus({ url, nodeId }).catch(async (error: unknown) => {
+      await broker.close();
+      throw error;
+    });
+    return {
+      stomp: { broker },
+      cluster,
+      description: `Redis at ${parsed.host} (node ${nodeId})`,
+      close: async () => {
+        await broker.close();
+      },
+    };
+  }
+  throw new TypeError(
+    `sockwire serve: unsupported --broker scheme ${parsed.protocol} (use redis://host:port)`,
+  );
+}
+
+function defaultNodeId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
