@@ -10,7 +10,8 @@ export const FULL = {
   fanout: { wsSubscribers: 1000, httpSubscribers: 200, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
   idle: { ws: [500, 2000], http: [125, 500], settleMs: 500 },
   connect: { concurrency: 50, warmupMs: 2000, measureMs: 4000 },
-  stomp: { subscribers: 1000, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
+  // 800, not 1000: RabbitMQ on this machine runs with a 1024 file limit, which it turns into 832 sockets.
+  stomp: { subscribers: 800, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
 };
 
 export const QUICK = {

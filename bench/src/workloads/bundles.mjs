@@ -3,7 +3,7 @@
  * field, minified IIFE, es2022, production defines), then gzipped at level 9. Our shipped script-tag file is
  * measured as it is too. Deterministic: measured once per run, not per repetition.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,22 @@ export function bundleDefs() {
   const withStomp = clientExports('./stomp')
     ? "export * from '@sockwire/client'; export * from '@sockwire/client/stomp';"
     : "export { SockwireSocket } from '@sockwire/client'; export { Client } from '@stomp/stompjs';";
+  const shippedStomp = join(
+    dirname(require.resolve('@sockwire/client/package.json')),
+    'dist',
+    'sockwire-stomp.min.js',
+  );
   return [
+    ...(existsSync(shippedStomp)
+      ? [
+          {
+            id: 'sockwire-stomp-min-js',
+            label: '**Sockwire `sockwire-stomp.min.js`** (shipped: + reconnect + STOMP client)',
+            file: shippedStomp,
+            ours: true,
+          },
+        ]
+      : []),
     {
       id: 'sockwire-min-js',
       label: '**Sockwire `sockwire.min.js`** (shipped: socket + 4 transports)',
@@ -49,7 +64,9 @@ export function bundleDefs() {
     },
     {
       id: 'sockwire-stomp',
-      label: '**Sockwire + STOMP** (`Client` of @stomp/stompjs)',
+      label: clientExports('./stomp')
+        ? '**Sockwire + STOMP** (`@sockwire/client` + `/stomp`, stompjs inside)'
+        : '**Sockwire + STOMP** (`SockwireSocket` + `Client` of @stomp/stompjs)',
       source: withStomp,
       ours: true,
     },

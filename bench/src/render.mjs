@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/*
+ * Re-render a saved run without measuring again (after a change to the report's format, or to look at an older
+ * run): `node src/render.mjs [bench/results/<run>.json] [--write]`. Default: results/latest.json.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeBenchmarks } from './lib/benchmarks-file.mjs';
+import { renderReport } from './lib/report.mjs';
+import { stompTargets, TARGETS } from './targets.mjs';
+import { bundleDefs } from './workloads/bundles.mjs';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values, positionals } = parseArgs({
+  options: { write: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const run = JSON.parse(readFileSync(positionals[0] ?? join(benchDir, 'results', 'latest.json'), 'utf8'));
+const measured = new Set(
+  Object.values(run.results).flatMap((byTarget) => Object.keys(/** @type {object} */ (byTarget))),
+);
+const report = renderReport(run, {
+  targets: TARGETS.filter((t) => measured.has(t.id)),
+  stompTargets: stompTargets('').filter((t) => measured.has(t.id)),
+  bundleDefs: bundleDefs(),
+});
+console.log(report);
+if (values.write && !writeBenchmarks(join(benchDir, '..'), report)) {
+  console.error('render: BENCHMARKS.md has no bench:begin / bench:end markers: not written');
+  process.exitCode = 1;
+}
