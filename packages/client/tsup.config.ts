@@ -1,4 +1,13 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { defineConfig, type Options } from 'tsup';
+
+/** The esbuild tsup itself runs on (resolved from tsup's own dependencies: no second copy to keep in step). */
+const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
+  transform(code: string, options: { minify: boolean; target: string }): Promise<{ code: string }>;
+};
+
+const SCRIPT_FILES = ['sockwire', 'sockwire-reconnect', 'sockwire-stomp'];
 
 /*
  * The client ships with zero runtime dependencies: @sockwire/protocol is bundled in (noExternal), into the
@@ -48,5 +57,17 @@ export default defineConfig([
     noExternal: ['@sockwire/protocol', '@stomp/stompjs'],
     minify: true,
     outExtension: () => ({ js: '.min.js' }),
+    /*
+     * `treeshake` has rollup tree-shake the files after esbuild minified them, and rollup prints what it
+     * rewrites unminified (`return {`, `case "o"`, `;}`) around names chosen before tree-shaking. One more
+     * esbuild pass over each finished file takes that out (about 80 B min+gzip off the core file).
+     */
+    async onSuccess() {
+      for (const name of SCRIPT_FILES) {
+        const file = new URL(`dist/${name}.min.js`, import.meta.url);
+        const { code } = await esbuild.transform(await readFile(file, 'utf8'), { minify: true, target: 'es2022' });
+        await writeFile(file, code);
+      }
+    },
   },
 ]);
