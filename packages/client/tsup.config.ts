@@ -65,7 +65,10 @@ export default defineConfig([
     async onSuccess() {
       for (const name of SCRIPT_FILES) {
         const file = new URL(`dist/${name}.min.js`, import.meta.url);
-        const { code } = await esbuild.transform(await readFile(file, 'utf8'), { minify: true, target: 'es2022' });
+        const { code } = await esbuild.transform(await readFile(file, 'utf8'), {
+          minify: true,
+          target: 'es2022',
+        });
         await writeFile(file, code);
       }
     },
