@@ -111,5 +111,5 @@ export class Rooms {
 }
 
 function users(room: Room): string[] {
-  return [...new Set(room.members.values())].sort((a, b) => a.localeCompare(b));
+  return [...new Set(room.members.values())].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

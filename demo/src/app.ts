@@ -205,8 +205,7 @@ export class App {
   private show(key: string): void {
     this.store?.select(key);
     saved.set('current', key);
-    this.chat.dataset.drawer = 'closed';
-    byId('menu-button').setAttribute('aria-expanded', 'false');
+    this.closePanels();
     this.conversation.focusComposer();
   }
 
@@ -268,26 +267,39 @@ export class App {
     });
   }
 
-  /** Phone: the sidebar is a drawer. Narrow screens: the member list folds away behind "People". */
+  /**
+   * Phone: the sidebar is a drawer behind the menu button. Narrow screens: the member list is a panel behind
+   * "People". Opening one moves the focus into it; Escape, "Close" or picking something closes it.
+   */
   private wireLayoutToggles(): void {
-    const menu = byId<HTMLButtonElement>('menu-button');
-    menu.addEventListener('click', () => {
-      const open = this.chat.dataset.drawer !== 'open';
-      this.chat.dataset.drawer = open ? 'open' : 'closed';
-      menu.setAttribute('aria-expanded', String(open));
-    });
-    const peopleButton = byId<HTMLButtonElement>('people-button');
-    peopleButton.addEventListener('click', () => {
-      const open = this.chat.dataset.people !== 'open';
-      this.chat.dataset.people = open ? 'open' : 'closed';
-      peopleButton.setAttribute('aria-expanded', String(open));
+    const toggle = (
+      button: HTMLButtonElement,
+      panel: 'drawer' | 'people',
+      first: () => HTMLElement | null,
+    ) => {
+      button.addEventListener('click', () => {
+        const open = this.chat.dataset[panel] !== 'open';
+        this.closePanels();
+        this.chat.dataset[panel] = open ? 'open' : 'closed';
+        button.setAttribute('aria-expanded', String(open));
+        if (open) first()?.focus();
+      });
+    };
+    toggle(byId('menu-button'), 'drawer', () => byId('sidebar').querySelector('button'));
+    toggle(byId('people-button'), 'people', () => byId('people-close'));
+    byId('people-close').addEventListener('click', () => {
+      this.closePanels();
+      byId('people-button').focus();
     });
     document.addEventListener('keydown', (event) => {
-      if (event.key !== 'Escape') return;
-      this.chat.dataset.drawer = 'closed';
-      this.chat.dataset.people = 'closed';
-      menu.setAttribute('aria-expanded', 'false');
-      peopleButton.setAttribute('aria-expanded', 'false');
+      if (event.key === 'Escape') this.closePanels();
     });
+  }
+
+  private closePanels(): void {
+    this.chat.dataset.drawer = 'closed';
+    this.chat.dataset.people = 'closed';
+    byId('menu-button').setAttribute('aria-expanded', 'false');
+    byId('people-button').setAttribute('aria-expanded', 'false');
   }
 }

@@ -78,7 +78,7 @@ export class Store {
     // The snapshot and the updates topic can cross: keep the newest.
     if (list.version < this.listVersion) return;
     this.listVersion = list.version;
-    this.rooms = [...list.rooms].sort((a, b) => a.name.localeCompare(b.name));
+    this.rooms = [...list.rooms].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     this.changed();
   }
 
