@@ -18,9 +18,7 @@ export function fetchReceiver(path: string): Receiver {
         credentials: context.credentials,
         signal: controller.signal,
       });
-      if (response.status !== 200 || response.body === null) {
-        return sink.end(CloseCode.ABNORMAL, `${path} failed: HTTP ${response.status}`);
-      }
+      if (response.status !== 200 || response.body === null) throw new Error('HTTP ' + response.status);
       const reader = response.body.getReader();
       const text = new TextDecoder();
       const lines = new XhrStreamDecoder();
