@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import {
   type Browser,
   type BrowserContext,
   expect,
+  type Fixtures,
   type Locator,
   type Page,
   type TestInfo,
@@ -98,6 +99,29 @@ export function tabs(browser: Browser): { newTab: NewTab; close(info: TestInfo):
     },
   };
 }
+
+/**
+ * The fixtures of the chat specs: `demoPage` (the built page, per worker) and `demo` (the server, per test).
+ * Specs add them with `base.extend<DemoFixtures, DemoWorkerFixtures>(demoFixtures)`.
+ */
+export type DemoFixtures = { demo: Demo };
+export type DemoWorkerFixtures = { demoPage: string };
+export const demoFixtures: Fixtures<DemoFixtures, DemoWorkerFixtures> = {
+  demoPage: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern.
+    async ({}, use) => {
+      const dir = buildPage();
+      await use(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+  demo: async ({ demoPage }, use) => {
+    const demo = await startDemo(demoPage);
+    await use(demo);
+    await demo.close();
+  },
+};
 
 export { expect };
 

@@ -1,31 +1,26 @@
-import { rmSync } from 'node:fs';
 import { firefox } from '@playwright/test';
 import { FIREFOX } from '../src/browsers.js';
 import { test as base } from '../src/fixtures.js';
 import { TRANSPORTS } from '../src/scenario-types.js';
-import { buildPage, ChatUser, type Demo, expect, type NewTab, startDemo, tabs } from './chat-support.js';
+import {
+  ChatUser,
+  type Demo,
+  type DemoFixtures,
+  type DemoWorkerFixtures,
+  demoFixtures,
+  expect,
+  type NewTab,
+  tabs,
+} from './chat-support.js';
 
 /*
  * The demo chat, driven as people drive it: in Chromium and in Firefox (both Playwright projects), two people
- * in two browser contexts, and once across the two engines. WebKitGTK is driven over WebDriver with page-side
- * scenarios only, so it does not run these.
+ * in two browser contexts, and once across the two engines. WebKitGTK, driven over WebDriver, has its own
+ * spec: chat-webkit.spec.ts.
  */
 
-const test = base.extend<{ demo: Demo; newTab: NewTab }, { demoPage: string }>({
-  demoPage: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from this pattern.
-    async ({}, use) => {
-      const dir = buildPage();
-      await use(dir);
-      rmSync(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker', timeout: 120_000 },
-  ],
-  demo: async ({ demoPage }, use) => {
-    const demo = await startDemo(demoPage);
-    await use(demo);
-    await demo.close();
-  },
+const test = base.extend<DemoFixtures & { newTab: NewTab }, DemoWorkerFixtures>({
+  ...demoFixtures,
   newTab: async ({ browser }, use, info) => {
     const opened = tabs(browser);
     await use(opened.newTab);
