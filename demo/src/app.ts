@@ -46,6 +46,23 @@ function initialTransport(): TransportChoice {
   return isTransportChoice(fromStorage) ? fromStorage : 'auto';
 }
 
+/**
+ * The chat server: the page's own origin, or another one given as `?server=http://host:port` (that server must
+ * then list this page's origin in --allowed-origins).
+ */
+function chatServer(): string {
+  const given = new URLSearchParams(window.location.search).get('server');
+  if (given !== null) {
+    try {
+      const url = new URL(given);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+    } catch {
+      // not a URL: use our own origin
+    }
+  }
+  return window.location.origin;
+}
+
 function savedRooms(): string[] {
   try {
     const rooms: unknown = JSON.parse(saved.get('rooms') ?? 'null');
@@ -126,6 +143,7 @@ export class App {
     if (store === undefined) return;
     // Events of a connection that was replaced (transport switch, sign-out) while it stops are ignored.
     const connection: ChatConnection = new ChatConnection(
+      chatServer(),
       store.me,
       browserKey(),
       this.transport,

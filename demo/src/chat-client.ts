@@ -80,11 +80,22 @@ export class ChatConnection {
   private lastPing = 0;
   private scheduled: { nextAttemptAt: number; attempt: number } | undefined;
 
-  constructor(nickname: string, key: string, transport: TransportChoice, listener: ChatListener) {
+  /** The chat server's origin: the page's own, unless the page was opened with `?server=`. */
+  readonly server: string;
+
+  constructor(
+    server: string,
+    nickname: string,
+    key: string,
+    transport: TransportChoice,
+    listener: ChatListener,
+  ) {
+    this.server = server;
     this.nickname = nickname;
     this.transport = transport;
     this.listener = listener;
-    const url = new URL(STOMP_PATH, window.location.href).href;
+    // The SockJS endpoint's http(s) URL; the socket derives the WebSocket URL and the HTTP transports' URLs.
+    const url = new URL(STOMP_PATH, server).href;
     this.client = createStompClient(url, {
       // CONNECT headers: the server's `authenticate` reads the nickname from `login` and our key from
       // `passcode` (the key proves that a reconnect, or another tab, is still us).
@@ -234,6 +245,8 @@ export class ChatConnection {
     this.stopPinging();
     const scheduled = this.scheduled;
     this.scheduled = undefined;
+    const page = window.location.origin;
+    const allow = `start it with --allowed-origins ${page}`;
     // The server answers /info with 403 when the page's origin is not in its `allowedOrigins`: the socket
     // closes with 1002 and says so in the reason. Not something a retry fixes.
     if (event.code === 1002 && /HTTP 403/.test(event.reason)) {
@@ -241,13 +254,17 @@ export class ChatConnection {
       this.listener.state({
         kind: 'refused',
         cause: 'origin',
-        message: `The server refused this page's origin (${window.location.origin}). Start it with --allowed-origins ${window.location.origin}, or open the page from the server's own address.`,
+        message: `The server at ${this.server} refused this page's origin (${page}): ${allow}.`,
       });
       return;
     }
-    if (scheduled !== undefined) {
-      const why = event.reason || `closed with code ${event.code}`;
-      this.listener.state({ kind: 'reconnecting', ...scheduled, why });
+    if (scheduled === undefined) return;
+    let why = event.reason || `closed with code ${event.code}`;
+    // Across origins the browser hides a refusal (a 403 without CORS headers) behind the same network error as
+    // a server that is down, so name both possibilities.
+    if (this.server !== page && event.reason.startsWith('Cannot connect to server: /info')) {
+      why = `cannot reach ${this.server}; if it is running, it may refuse this page's origin (${page}): ${allow}`;
     }
+    this.listener.state({ kind: 'reconnecting', ...scheduled, why });
   }
 }

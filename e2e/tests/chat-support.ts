@@ -48,8 +48,15 @@ export interface Demo {
 }
 
 /** The demo server on a free port, restartable on that same port. */
-export async function startDemo(staticDir: string): Promise<Demo & { close(): Promise<void> }> {
-  let server: ChatServer | undefined = await startChatServer({ port: 0, staticDir });
+export async function startDemo(
+  staticDir: string,
+  allowedOrigins?: readonly string[],
+): Promise<Demo & { close(): Promise<void> }> {
+  const options = {
+    staticDir,
+    ...(allowedOrigins === undefined ? {} : { allowedOrigins: [...allowedOrigins] }),
+  };
+  let server: ChatServer | undefined = await startChatServer({ port: 0, ...options });
   const port = server.port;
   return {
     url: `http://127.0.0.1:${port}/`,
@@ -62,7 +69,7 @@ export async function startDemo(staticDir: string): Promise<Demo & { close(): Pr
       server = undefined;
     },
     async start() {
-      server = await startChatServer({ port, staticDir });
+      server = await startChatServer({ port, ...options });
     },
     async close() {
       await server?.close();
@@ -137,7 +144,9 @@ export class ChatUser {
 
   /** Opens the page, signs in, and waits until connected (on `transport`, when forced). */
   static async signIn(page: Page, url: string, name: string, transport?: string): Promise<ChatUser> {
-    await page.goto(transport === undefined ? url : `${url}?transport=${transport}`);
+    const target = new URL(url);
+    if (transport !== undefined) target.searchParams.set('transport', transport);
+    await page.goto(target.href);
     await page.getByLabel('Nickname').fill(name);
     await page.getByLabel('Nickname').press('Enter');
     const user = new ChatUser(page, name);

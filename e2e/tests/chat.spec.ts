@@ -10,6 +10,7 @@ import {
   demoFixtures,
   expect,
   type NewTab,
+  startDemo,
   tabs,
 } from './chat-support.js';
 
@@ -136,6 +137,38 @@ test.describe('demo chat', () => {
     await expect(ann.message('before the switch')).toBeVisible();
     await ben.say('after the switch');
     await ann.expectMessage('after the switch');
+  });
+
+  test('a page from another origin: refused with a hint, then let in by allowedOrigins', async ({
+    newTab,
+    demo,
+    demoPage,
+  }) => {
+    // The page comes from `demo`; the chat server it talks to (?server=) is another one, on another port.
+    const pageOrigin = new URL(demo.url).origin;
+    const refusing = await startDemo(demoPage);
+    try {
+      const page = await newTab();
+      await page.goto(`${demo.url}?server=${encodeURIComponent(refusing.url)}`);
+      await page.getByLabel('Nickname').fill('carol');
+      await page.getByLabel('Nickname').press('Enter');
+      const banner = page.getByRole('alert').filter({ hasText: 'Connection lost' });
+      await expect(banner).toContainText(`may refuse this page's origin (${pageOrigin})`);
+      await expect(banner).toContainText(`--allowed-origins ${pageOrigin}`);
+    } finally {
+      await refusing.close();
+    }
+    const allowing = await startDemo(demoPage, [pageOrigin]);
+    try {
+      const across = `${demo.url}?server=${encodeURIComponent(allowing.url)}`;
+      const carol = await ChatUser.signIn(await newTab(), across, 'carol', 'xhr-streaming');
+      const dave = await ChatUser.signIn(await newTab(), across, 'dave', 'eventsource');
+      await carol.say('across origins');
+      await dave.expectMessage('across origins');
+      expect(allowing.server.chat.rooms.presence('general').users).toEqual(['carol', 'dave']);
+    } finally {
+      await allowing.close();
+    }
   });
 
   test('a nickname in use is refused with a clear message', async ({ newTab, demo }) => {
