@@ -6,7 +6,11 @@
  *   ../shared/       the protocol both the page and the server use
  *   ../server/       the server: @sockwire/server's SockJS endpoint and embedded STOMP broker
  */
-import './styles.css';
+import './styles/base.css';
+import './styles/login.css';
+import './styles/chat.css';
+import './styles/conversation.css';
+import './styles/responsive.css';
 import { App } from './app.js';
 
 new App().start();
