@@ -56,7 +56,7 @@ export default defineConfig([
       shared.esbuildOptions?.(options, { format: 'iife' });
       options.minify = true;
     },
-    terserOptions: { ecma: 2022, compress: { passes: 2 } },
+    terserOptions: { ecma: 2020, compress: { passes: 2 } },
     outExtension: () => ({ js: '.min.js' }),
   },
 ]);

@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CORE_BUDGET = 5 * 1024;
+/*
+ * The goal is 4096 B (issue 6). What is left above it is mostly surface users rely on: the error and close
+ * reason texts (about 380 B of the gzipped file), the exported names and the CloseCode table (about 230 B),
+ * and the protocol's error codes. The budget is the size reached, rounded up to the next 64 B.
+ */
+const CORE_BUDGET = 4480;
 
 if (!process.argv.includes('--no-build')) {
   execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'inherit' });

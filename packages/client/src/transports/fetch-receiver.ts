@@ -11,12 +11,12 @@ import type { Receiver } from './http.js';
 export function fetchReceiver(path: string): Receiver {
   return (context, sink) => {
     const controller = new AbortController();
-    let aborted = false;
+    const { signal } = controller;
     const read = async (): Promise<void> => {
       const response = await (context.env.fetch as NonNullable<Env['fetch']>)(context.url(path), {
         method: 'POST',
         credentials: context.credentials,
-        signal: controller.signal,
+        signal,
       });
       if (response.status !== 200 || response.body === null) throw new Error('HTTP ' + response.status);
       const reader = response.body.getReader();
@@ -24,22 +24,19 @@ export function fetchReceiver(path: string): Receiver {
       const lines = new XhrStreamDecoder();
       for (;;) {
         const { done, value } = await reader.read();
-        if (aborted) return;
+        if (signal.aborted) return;
         if (done) return sink.end();
         for (const frame of lines.push(text.decode(value, { stream: true }))) {
-          if (aborted) return;
+          if (signal.aborted) return;
           sink.frame(frame);
         }
       }
     };
     read().catch((error: unknown) => {
-      if (aborted) return;
+      if (signal.aborted) return;
       if (error instanceof SockJSProtocolError) sink.end(error.closeCode, error.message);
       else sink.end(CloseCode.ABNORMAL, `${path} failed: ${describe(error)}`);
     });
-    return () => {
-      aborted = true;
-      controller.abort();
-    };
+    return () => controller.abort();
   };
 }
