@@ -9,8 +9,12 @@ Commands:
                                         (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close)
                                         on <h>, or on both loopback addresses by default.
   serve --port <n> [--host <h>] [--prefix /stomp] [--tcp-port <n>] [--allowed-origins a,b|*] [--static <dir>]
+        [--broker redis://host:6379 | stomp://user:pass@host:61613]
                                         A standalone STOMP 1.2 broker over SockJS (raw WebSocket at
                                         <prefix>/websocket), plus plain STOMP over TCP with --tcp-port.
+                                        --broker: share it through Redis, or relay it to RabbitMQ's
+                                        STOMP adapter (one broker connection per client); in memory
+                                        without it.
   help                                  Show this text.
 `;
 

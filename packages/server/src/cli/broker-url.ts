@@ -4,6 +4,7 @@ import { createRedisBroker } from '../brokers/redis/index.js';
 import { createRedisSessionBus } from '../cluster/redis-bus.js';
 import type { SessionBus } from '../cluster/session-bus.js';
 import type { StompBrokerOptions } from '../stomp/options.js';
+import { relayFromUrl } from './relay-broker.js';
 
 /** What `--broker <url>` gives `sockwire serve`: where messages go, and how nodes share HTTP sessions. */
 export interface BrokerChoice {
@@ -41,8 +42,9 @@ export async function brokerFromUrl(url: string, nodeId: string = defaultNodeId(
       },
     };
   }
+  if (parsed.protocol === 'stomp:') return relayFromUrl(url);
   throw new TypeError(
-    `sockwire serve: unsupported --broker scheme ${parsed.protocol} (use redis://host:port)`,
+    `sockwire serve: unsupported --broker scheme ${parsed.protocol} (use redis://host:port or stomp://user:pass@host:61613)`,
   );
 }
 

@@ -18,7 +18,8 @@ import { brokerFromUrl } from './broker-url.js';
 
 export const SERVE_USAGE = `Usage: sockwire serve --port <n> [options]
 
-A standalone STOMP 1.2 broker (in memory) over SockJS, a raw WebSocket and, optionally, plain TCP.
+A standalone STOMP 1.2 broker (in memory unless --broker) over SockJS, a raw WebSocket and, optionally,
+plain TCP.
 
 Options:
   --port <n>                 HTTP port (0 picks a free one)
@@ -29,6 +30,9 @@ Options:
   --static <dir>             Serve files from <dir> at / (e.g. a chat page)
   --broker <url>             redis://host:port: share topics, queues, users and SockJS sessions with the
                              other nodes of a cluster, behind any (non-sticky) load balancer
+                             stomp://user:pass@host:61613[/vhost]: relay /topic, /queue, /exchange,
+                             /amq/queue and /user to RabbitMQ's STOMP adapter (Spring's StompBrokerRelay:
+                             one broker connection per client, user:pass for all of them)
   --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
 `;
 
@@ -49,6 +53,8 @@ export interface ServeOptions {
 
 export interface RunningServe {
   readonly broker: StompBroker;
+  /** What `--broker` chose, e.g. `RabbitMQ STOMP relay stomp://guest@127.0.0.1:61613`. */
+  readonly brokerDescription?: string;
   readonly urls: {
     readonly sockjs: string;
     readonly websocket: string;
@@ -104,6 +110,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const shownHost = hostForUrl(options.host === undefined ? 'localhost' : options.host);
   return {
     broker,
+    ...(external === undefined ? {} : { brokerDescription: external.description }),
     urls: {
       sockjs: `http://${shownHost}:${port}${prefix}`,
       websocket: `ws://${shownHost}:${port}${prefix}/websocket`,
@@ -128,6 +135,7 @@ export async function runServe(argv: string[]): Promise<void> {
     `  WebSocket  ${urls.websocket}`,
     ...(urls.tcp === undefined ? [] : [`  TCP        ${urls.tcp}`]),
     ...(urls.static === undefined ? [] : [`  static     ${urls.static} (${options.staticDir})`]),
+    ...(running.brokerDescription === undefined ? [] : [`  broker     ${running.brokerDescription}`]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   let stopping = false;

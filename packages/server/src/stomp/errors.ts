@@ -10,7 +10,8 @@ export type StompErrorKind =
   | 'handler'
   | 'heartbeat'
   | 'connect-timeout'
-  | 'slow-consumer';
+  | 'slow-consumer'
+  | 'broker';
 
 export const STOMP_ERROR_KINDS: readonly StompErrorKind[] = [
   'protocol',
@@ -21,13 +22,14 @@ export const STOMP_ERROR_KINDS: readonly StompErrorKind[] = [
   'heartbeat',
   'connect-timeout',
   'slow-consumer',
+  'broker',
 ];
 
 /**
  * Close codes after an ERROR frame. Refusals (1008) are final, so a client that follows `isRetryableClose`
  * does not retry bad credentials; protocol errors (1002, what Spring uses after ERROR), lost heart-beats
- * (2011) and slow consumers (2012) are transient. Over a raw WebSocket the server maps 2xxx codes to ones
- * a close frame may carry.
+ * (2011), slow consumers (2012) and an unavailable relayed broker (1011) are transient. Over a raw WebSocket
+ * the server maps 2xxx codes to ones a close frame may carry.
  */
 export const CLOSE_CODE_BY_KIND: Readonly<Record<StompErrorKind, number>> = {
   protocol: CloseCode.PROTOCOL_ERROR,
@@ -38,6 +40,8 @@ export const CLOSE_CODE_BY_KIND: Readonly<Record<StompErrorKind, number>> = {
   heartbeat: CloseCode.HEARTBEAT_TIMEOUT,
   'connect-timeout': CloseCode.PROTOCOL_ERROR,
   'slow-consumer': CloseCode.BUFFER_OVERFLOW,
+  // A relayed broker that is down, or a relay connection that dropped: the client may come back (elsewhere).
+  broker: CloseCode.INTERNAL_ERROR,
 };
 
 /**

@@ -4,11 +4,19 @@ import { type StompClock, systemClock } from './clock.js';
 import { STOMP_VERSIONS, type StompVersion } from './codec/frame.js';
 import { resolveLimits, type StompLimits } from './codec/limits.js';
 import type { DestinationPrefixes } from './destinations.js';
+import { RELAY_BROKER_PREFIXES } from './relay/options.js';
+import type { StompRelay } from './relay/relay.js';
 import type { Authenticate, Authorize, InboundInterceptor, OutboundInterceptor } from './types.js';
 
 export interface StompBrokerOptions {
   /** Where messages go. Default: a new in-memory broker, closed with this one. */
   readonly broker?: MessageBroker;
+  /**
+   * Relay broker destinations to an external STOMP broker (RabbitMQ) instead: `createStompRelay(...)`. Each
+   * session then gets its own connection to it, and application messages go through the relay's system
+   * connection. Not with `broker`; not closed with this one (close it after). Default none.
+   */
+  readonly relay?: StompRelay;
   /** Versions accepted. Default all: 1.2, 1.1, 1.0. */
   readonly versions?: readonly StompVersion[];
   /**
@@ -20,7 +28,10 @@ export interface StompBrokerOptions {
   readonly heartbeatTolerance?: number;
   /** Frame size limits. Defaults: see {@link DEFAULT_LIMITS}. */
   readonly limits?: Partial<StompLimits>;
-  /** Destination prefixes. Defaults: application `['/app']`, broker `['/topic', '/queue']`, user `/user`. */
+  /**
+   * Destination prefixes. Defaults: application `['/app']`, broker `['/topic', '/queue']` (with a relay:
+   * `['/topic', '/queue', '/exchange', '/amq/queue']`), user `/user`.
+   */
   readonly prefixes?: Partial<DestinationPrefixes> & {
     /** Where a SEND handler's result goes by default: `/app/x` → `/topic/x`. Default `/topic`. */
     readonly applicationReply?: string;
@@ -141,7 +152,9 @@ export function resolveStompOptions(options: StompBrokerOptions = {}): ResolvedS
     limits: resolveLimits(options.limits),
     prefixes: {
       application: options.prefixes?.application ?? STOMP_DEFAULTS.applicationPrefixes,
-      broker: options.prefixes?.broker ?? STOMP_DEFAULTS.brokerPrefixes,
+      broker:
+        options.prefixes?.broker ??
+        (options.relay === undefined ? STOMP_DEFAULTS.brokerPrefixes : RELAY_BROKER_PREFIXES),
       user: options.prefixes?.user ?? STOMP_DEFAULTS.userPrefix,
     },
     applicationReply: (options.prefixes?.applicationReply ?? STOMP_DEFAULTS.applicationReply).replace(

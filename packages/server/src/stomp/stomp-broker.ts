@@ -12,6 +12,7 @@ import {
   toHeaderList,
 } from './handlers.js';
 import { type ResolvedStompOptions, resolveStompOptions, type StompBrokerOptions } from './options.js';
+import { sharedBrokerLinks } from './session/broker-link.js';
 import type { SessionContext } from './session/context.js';
 import { applicationHeaders } from './session/message-encoding.js';
 import { StompSession } from './session/session.js';
@@ -72,13 +73,18 @@ class EmbeddedStompBroker implements StompBroker {
 
   constructor(options: StompBrokerOptions) {
     this.options = resolveStompOptions(options);
-    this.ownsBroker = options.broker === undefined;
-    this.broker = options.broker ?? new MemoryBroker();
+    const { relay } = options;
+    if (relay !== undefined && options.broker !== undefined) {
+      throw new TypeError('Sockwire STOMP: give either a broker or a relay, not both');
+    }
+    this.ownsBroker = options.broker === undefined && relay === undefined;
+    this.broker = relay ?? options.broker ?? new MemoryBroker();
     this.router = new DestinationRouter(this.options.prefixes);
     this.events = new BrokerEvents(this.options.log);
     this.context = {
       options: this.options,
       broker: this.broker,
+      links: relay ?? sharedBrokerLinks(this.broker),
       router: this.router,
       handlers: this.handlers,
       stats: this.collector,

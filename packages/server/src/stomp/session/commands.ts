@@ -4,7 +4,7 @@ import { StompError, StompRejection } from '../errors.js';
 import { andThen, sequence } from '../maybe.js';
 import type { AuthorizeAction } from '../types.js';
 import { describe } from './app-errors.js';
-import { publish, requireHandler, runHandler } from './application.js';
+import { requireHandler, runHandler } from './application.js';
 import { connect } from './handshake.js';
 import { applicationHeaders } from './message-encoding.js';
 import type { StompSession } from './session.js';
@@ -86,7 +86,9 @@ export class CommandProcessor {
         action = () => runHandler(this.session, match, frame, destination, route.path, undefined);
       } else {
         const headers = applicationHeaders(frame.headers);
-        action = () => publish(this.session, route.destination, headers, frame.body);
+        // A RECEIPT (and a COMMIT's) must mean the broker has the message, even a remote one.
+        const confirm = transaction !== undefined || getHeader(frame.headers, 'receipt') !== undefined;
+        action = () => this.session.link.publish(route.destination, headers, frame.body, confirm);
       }
       if (transaction === undefined) return action();
       this.session.transactions.add(transaction, action);
@@ -95,7 +97,7 @@ export class CommandProcessor {
 
   private subscribe(frame: StompFrame): MaybePromise<void> {
     const { session } = this;
-    const { router, handlers, broker, options } = session.context;
+    const { router, handlers, options } = session.context;
     const id = required(frame, 'id');
     const destination = required(frame, 'destination');
     const ack = getHeader(frame.headers, 'ack') ?? 'auto';
@@ -126,7 +128,11 @@ export class CommandProcessor {
         return andThen(answered, () => this.announce(subscription));
       }
       const consumer = { deliver: session.deliver.bind(session, subscription) };
-      const handle = broker.subscribe(route.destination, consumer, { manualAck: ack !== 'auto', prefetch });
+      const handle = session.link.subscribe(route.destination, consumer, {
+        manualAck: ack !== 'auto',
+        prefetch,
+        headers: frame.headers,
+      });
       return andThen(handle, (ready) => {
         // The session may have ended, or the subscription been replaced, while the broker was answering.
         if (session.subscriptions.get(id) === subscription && session.state === 'connected') {

@@ -6,11 +6,15 @@ import type { HandlerRegistry } from '../handlers.js';
 import type { ResolvedStompOptions } from '../options.js';
 import type { StatsCollector } from '../stats.js';
 import type { SessionInfo } from '../types.js';
+import type { BrokerLinks } from './broker-link.js';
 
 /** What every session of one STOMP broker shares. */
 export interface SessionContext {
   readonly options: ResolvedStompOptions;
+  /** Where application handlers' results and server-side publishes go. */
   readonly broker: MessageBroker;
+  /** Where each session's own SENDs and SUBSCRIBEs go: the shared broker, or a relay connection per session. */
+  readonly links: BrokerLinks;
   readonly router: DestinationRouter;
   readonly handlers: HandlerRegistry;
   readonly stats: StatsCollector;

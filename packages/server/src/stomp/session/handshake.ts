@@ -38,15 +38,19 @@ export function connect(session: StompSession, frame: StompFrame): MaybePromise<
     );
   }
   session.beginConnect(version);
-  return andThen(authenticate(session, frame), (principal) => {
-    const server = options.heartbeat;
-    const headers: StompHeader[] = [['version', version]];
-    if (version !== '1.0') headers.push(['heart-beat', `${server.send},${server.receive}`]);
-    headers.push(['session', session.id], ['server', options.serverName]);
-    if (principal !== undefined) headers.push(['user-name', principal.name]);
-    const plan = version === '1.0' ? { outgoing: 0, incoming: 0 } : negotiateHeartbeat(client, server);
-    session.completeConnect(principal, { command: 'CONNECTED', headers, body: '' }, plan);
-  });
+  const { links } = session.context;
+  return andThen(authenticate(session, frame), (principal) =>
+    // Authenticated first, so that an unknown client never costs a connection to a relayed broker.
+    andThen(links.openLink(session.info, session.linkLost), (link) => {
+      const server = options.heartbeat;
+      const headers: StompHeader[] = [['version', version]];
+      if (version !== '1.0') headers.push(['heart-beat', `${server.send},${server.receive}`]);
+      headers.push(['session', session.id], ['server', options.serverName]);
+      if (principal !== undefined) headers.push(['user-name', principal.name]);
+      const plan = version === '1.0' ? { outgoing: 0, incoming: 0 } : negotiateHeartbeat(client, server);
+      session.completeConnect(principal, { command: 'CONNECTED', headers, body: '' }, plan, link);
+    }),
+  );
 }
 
 function authenticate(session: StompSession, frame: StompFrame): MaybePromise<StompPrincipal | undefined> {

@@ -8,6 +8,7 @@ import { CLOSE_CODE_BY_KIND, StompError } from '../errors.js';
 import { andThen } from '../maybe.js';
 import type { SessionInfo, StompPrincipal } from '../types.js';
 import { describe, guard, wrapAppError } from './app-errors.js';
+import type { BrokerLink } from './broker-link.js';
 import { CommandProcessor } from './commands.js';
 import type { SessionContext } from './context.js';
 import { HeartbeatMonitor } from './heartbeat.js';
@@ -49,6 +50,7 @@ export class StompSession {
   private currentState: SessionState = 'awaiting-connect';
   private negotiated: StompVersion | undefined;
   private user: StompPrincipal | undefined;
+  private brokerLink: BrokerLink | undefined;
   private connectTimer: unknown;
   private lastReplyId = 0;
 
@@ -146,6 +148,16 @@ export class StompSession {
     return this.user;
   }
 
+  /** Where this session's SENDs and SUBSCRIBEs go; set at CONNECTED, before any of them is processed. */
+  get link(): BrokerLink {
+    if (this.brokerLink === undefined)
+      throw new Error(`Sockwire STOMP: session ${this.id} has no broker link`);
+    return this.brokerLink;
+  }
+
+  /** The broker link broke (a relay lost its connection): the client is told why, and the session ends. */
+  readonly linkLost = (error: StompError): void => this.fail(error);
+
   /** The version is known as soon as CONNECT is read, before authentication ends. */
   beginConnect(version: StompVersion): void {
     this.negotiated = version;
@@ -158,9 +170,15 @@ export class StompSession {
     principal: StompPrincipal | undefined,
     connected: StompFrame,
     plan: { outgoing: number; incoming: number },
+    link: BrokerLink,
   ): void {
-    if (this.currentState !== 'connecting') return;
+    if (this.currentState !== 'connecting') {
+      // The client left while the link was being opened.
+      link.close();
+      return;
+    }
     this.user = principal;
+    this.brokerLink = link;
     this.setState('connected');
     this.clearConnectTimer();
     this.context.connected(this.info);
@@ -319,6 +337,8 @@ export class StompSession {
     this.clearConnectTimer();
     this.transactions.clear();
     this.outbound.close();
+    // Closed first: a relay link's subscriptions end with its connection, not one UNSUBSCRIBE at a time.
+    this.brokerLink?.close();
     for (const subscription of this.subscriptions.drain()) {
       if (subscription.announced) {
         const event = { session: this.info, subscription: subscription.info, cause: 'disconnect' } as const;
