@@ -67,6 +67,8 @@ interface Outgoing {
 const PING_EVERY_MS = 5000;
 
 export class ChatConnection {
+  /** The chat server's origin: the page's own, unless the page was opened with `?server=`. */
+  readonly server: string;
   readonly nickname: string;
   readonly transport: TransportChoice;
   private readonly client: SockwireStompClient;
@@ -75,13 +77,9 @@ export class ChatConnection {
   private readonly rooms = new Map<string, { unsubscribe(): void }[]>();
   /** Not sent yet (we were offline), or sent and not confirmed: re-sent after a reconnect. */
   private readonly outbox = new Map<string, Outgoing>();
-  private readonly inFlight = new Set<string>();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastPing = 0;
   private scheduled: { nextAttemptAt: number; attempt: number } | undefined;
-
-  /** The chat server's origin: the page's own, unless the page was opened with `?server=`. */
-  readonly server: string;
 
   constructor(
     server: string,
@@ -190,9 +188,7 @@ export class ChatConnection {
   private transmit(message: Outgoing): void {
     const { clientId } = message.body;
     const receipt = `msg-${clientId}`;
-    this.inFlight.add(clientId);
     this.client.watchForReceipt(receipt, () => {
-      this.inFlight.delete(clientId);
       this.outbox.delete(clientId);
       this.listener.stored(clientId);
     });
@@ -204,7 +200,6 @@ export class ChatConnection {
     this.listener.state({ kind: 'connected', transport: socket?.transport ?? 'unknown' });
     // Whatever was written offline, or sent without a receipt before the connection dropped, goes now.
     // The server drops a duplicate by its clientId, so sending twice is harmless.
-    this.inFlight.clear();
     for (const message of this.outbox.values()) this.transmit(message);
     this.ping();
     this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);

@@ -68,6 +68,10 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
   await expect(alice.banner).toBeVisible();
   await expect(bob.banner).toBeVisible();
   await expect(alice.badge).toHaveAttribute('data-state', 'reconnecting');
+  // Written while offline: shown at once as "sending", kept in the outbox, sent after the reconnect.
+  await alice.composer.fill('written while offline');
+  await alice.composer.press('Enter');
+  await expect(alice.message('written while offline')).toHaveAttribute('data-delivery', 'sending');
   await demo.start();
   for (const user of [alice, bob]) {
     await expect(user.badge).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
@@ -78,6 +82,8 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
     .poll(() => demo.server.chat.rooms.presence('general').users, { timeout: 10_000 })
     .toEqual([alice.name, bob.name].sort());
   await alice.expectMembers([alice.name, bob.name].sort());
+  await expect(alice.message('written while offline')).toHaveAttribute('data-delivery', 'sent');
+  await bob.expectMessage('written while offline');
   await alice.say('still there after the restart?');
   await bob.expectMessage('still there after the restart?');
   await bob.say('yes, same page, no reload');
