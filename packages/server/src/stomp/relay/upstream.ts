@@ -35,6 +35,7 @@ export class UpstreamConnection {
   private readonly receipts = new ReceiptTracker();
   private readonly routes = new Map<string, (frame: StompFrame) => void>();
   private timer: unknown;
+  private corked = false;
   private socketError: Error | undefined;
   /** Settled at the next `drain` (or close): what senders wait on while the socket's buffer is full. */
   private drainWaiter: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
@@ -257,8 +258,19 @@ export class UpstreamConnection {
 
   private write(text: string): boolean {
     this.heartbeat.wrote();
+    if (!this.corked) {
+      // Frames written in one tick (a client's batch of SENDs, a COMMIT) leave in one syscall.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     return this.socket.write(text);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   private releaseWriters(): void {
     this.drainWaiter?.resolve();

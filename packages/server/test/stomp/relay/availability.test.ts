@@ -79,6 +79,9 @@ describe('STOMP relay: broker not available', () => {
 describe('STOMP relay: losing the broker', () => {
   it("a client whose relay connection drops gets ERROR 'Connection to broker closed.'", async () => {
     const { proxy, node } = await proxied();
+    const events: string[] = [];
+    node.stomp.on('unsubscribed', ({ cause }) => events.push(`unsubscribed ${cause}`));
+    node.stomp.on('disconnected', ({ code }) => events.push(`disconnected ${code}`));
     const alice = await client(node, 'alice');
     await alice.inbox(`/topic/${RUN}.doomed`);
     proxy.cut();
@@ -86,6 +89,32 @@ describe('STOMP relay: losing the broker', () => {
     expect(error.headers.message).toBe('Connection to broker closed.');
     await alice.closed;
     expect(node.stomp.sessions()).toEqual([]);
+    expect(events).toEqual(['unsubscribed disconnect', 'disconnected 1011']);
+    expect(node.stomp.stats().broker.consumers).toBe(0);
+  });
+
+  it('closing the relay ends its sessions with the same ERROR', async () => {
+    const { node } = await proxied();
+    const alice = await client(node, 'alice');
+    node.relay.close();
+    const error = await alice.error;
+    expect([error.headers.message, error.body]).toEqual([
+      'Connection to broker closed.',
+      'the relay was shut down',
+    ]);
+    expect(node.relay.available).toBe(false);
+  });
+
+  it('a broker that accepts the TCP connection but never answers CONNECT: "Broker not available."', async () => {
+    const { proxy, node } = await proxied({ connectTimeout: 300 });
+    proxy.silence();
+    const started = Date.now();
+    const refused = await refusedConnect(node);
+    expect(refused).toEqual({
+      message: 'Broker not available.',
+      body: 'the relay could not connect: no CONNECTED within 300 ms',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('heart-beats flow between relay and broker both ways, and a silent broker is detected', async () => {

@@ -109,6 +109,53 @@ describe('STOMP relay to RabbitMQ: destinations', () => {
   });
 });
 
+describe('STOMP relay to RabbitMQ: what RabbitMQ adds', () => {
+  it("RabbitMQ's ERROR reaches the client (here: SUBSCRIBE to a queue that does not exist)", async () => {
+    const frank = await client('frank');
+    frank.client.subscribe(`/amq/queue/${RUN}-missing`, () => {});
+    const error = await frank.error;
+    expect([error.headers.message, error.body]).toEqual([
+      'not_found',
+      `NOT_FOUND - no queue '${RUN}-missing' in vhost '/'`,
+    ]);
+    await frank.closed;
+  });
+
+  it('durable subscriptions keep their queue (named by x-queue-name) between sessions', async () => {
+    const destination = `/topic/${RUN}.durable`;
+    queues.push(`${RUN}-durable`);
+    const headers = {
+      id: 'mailbox',
+      durable: 'true',
+      'auto-delete': 'false',
+      'x-queue-name': `${RUN}-durable`,
+    };
+    const first = await client('gina');
+    await first.inbox(destination, headers);
+    await first.stop();
+    const sender = await client('sender');
+    await sender.publish(destination, 'while you were away');
+    const second = await client('gina');
+    const inbox = await second.inbox(destination, headers);
+    expect((await inbox.atLeast(1))[0]?.body).toBe('while you were away');
+  });
+
+  it('stats count relayed traffic, and consumers go back to 0 when sessions end', async () => {
+    const before = node.stomp.stats().broker;
+    const henry = await client('henry');
+    const inbox = await henry.inbox(`/topic/${RUN}.stats`);
+    await henry.publish(`/topic/${RUN}.stats`, 'counted');
+    await inbox.atLeast(1);
+    const during = node.stomp.stats().broker;
+    expect(during.consumers).toBe(before.consumers + 1);
+    expect(during.published).toBe(before.published + 1);
+    expect(during.delivered).toBe(before.delivered + 1);
+    await henry.stop();
+    await settle(100);
+    expect(node.stomp.stats().broker.consumers).toBe(before.consumers);
+  });
+});
+
 describe('STOMP relay to RabbitMQ: application destinations', () => {
   it('/app handlers run here and publish their result through the system connection', async () => {
     const [alice, bob] = await Promise.all([client('alice'), client('bob')]);
