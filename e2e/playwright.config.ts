@@ -16,7 +16,12 @@ if (!process.env.NODE_OPTIONS?.includes('--conditions=source')) {
 
 const projects: Project[] = [
   { name: 'chromium', grepInvert: /@webdriver/, use: { browserName: 'chromium', launchOptions: CHROMIUM } },
-  { name: 'firefox', grepInvert: /@webdriver/, use: { browserName: 'firefox', launchOptions: FIREFOX } },
+  // Tests tagged @from-chromium drive a second engine from the Chromium project; no other project declares them.
+  {
+    name: 'firefox',
+    grepInvert: /@webdriver|@from-chromium/,
+    use: { browserName: 'firefox', launchOptions: FIREFOX },
+  },
 ];
 if (hasDisplay()) projects.push({ name: 'webkit', grep: /@webdriver/ });
 

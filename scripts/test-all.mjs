@@ -55,6 +55,7 @@ function vitest(label, nodeCommand, extraArgs = []) {
 check('lint and format (biome)', bin('biome'), ['check', '.']);
 check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
 check('type-check e2e (tsc)', bin('tsc'), ['-p', join('e2e', 'tsconfig.json')]);
+check('type-check demo (tsc)', bin('tsc'), ['-p', join('demo', 'tsconfig.json')]);
 check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 vitest('unit and integration (vitest, Node ' + process.versions.node + ')', [process.execPath]);
 // We also claim Node 22 and 24: run the server and protocol suites on Node 24 (from the npm registry) too.

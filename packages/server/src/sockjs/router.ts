@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleGreeting, handleIframe, handleInfo, handleOptions } from './endpoints.js';
 import { sendEmpty, sendText } from './http.js';
@@ -66,7 +66,10 @@ function legacyAllowed(service: SockjsService): boolean {
 }
 
 function refuseOrigin(request: IncomingMessage, response: ServerResponse): void {
-  sendText(response, 403, originRefusal(request));
+  // CORS on the refusal itself, so that the refused page can read why (it carries nothing private).
+  const headers: OutgoingHttpHeaders = { Vary: 'Origin' };
+  if (request.headers.origin) headers['Access-Control-Allow-Origin'] = request.headers.origin;
+  sendText(response, 403, originRefusal(request), headers);
 }
 
 /** Serve one HTTP request whose path is under the service's prefix (`path` is the part after the prefix). */

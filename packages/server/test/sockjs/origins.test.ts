@@ -40,6 +40,8 @@ describe('origin allow-list', () => {
     expect(refused.status).toBe(403);
     expect(refused.body).toContain('allowedOrigins');
     expect(refused.body).toContain('https://evil.example');
+    // Readable by the refused page, so that it can say why.
+    expect(refused.headers['access-control-allow-origin']).toBe('https://evil.example');
     expect((await GET(`${server.base}/same/info`, { Origin: 'null' })).status).toBe(403);
   });
 
