@@ -20,8 +20,8 @@ import {
   type TypingEvent,
   type TypingUpdate,
 } from '../shared/protocol.js';
-import { Nicknames } from './nicknames.js';
-import { Rooms } from './rooms.js';
+import { andThen, type ChatStore, type MaybePromise } from './chat-store.js';
+import { MemoryChatStore } from './memory-store.js';
 
 export interface ChatBrokerOptions {
   /**
@@ -31,13 +31,18 @@ export interface ChatBrokerOptions {
   readonly schedule?: (task: () => void) => void;
   readonly now?: () => number;
   readonly newId?: () => string;
-  /** Passed to the STOMP broker (heart-beats, limits, log, a fake clock in tests...). */
+  /** Passed to the STOMP broker (heart-beats, limits, log, a fake clock in tests, a Redis broker...). */
   readonly stomp?: StompBrokerOptions;
+  /**
+   * Where rooms, history, presence and nicknames live. Default: this process's memory (one node); a cluster
+   * passes a RedisChatStore created with DEFAULT_ROOMS.
+   */
+  readonly store?: ChatStore;
 }
 
 export interface ChatBroker {
   readonly stomp: StompBroker;
-  readonly rooms: Rooms;
+  readonly store: ChatStore;
 }
 
 /** `/topic/rooms/{room}/{kind}` for kind messages, presence or typing, with a valid room name. */
@@ -61,7 +66,6 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
   const schedule = options.schedule ?? ((task: () => void) => void setTimeout(task, 25));
   const now = options.now ?? Date.now;
   const newId = options.newId ?? randomUUID;
-  const rooms = new Rooms(DEFAULT_ROOMS);
 
   const stomp: StompBroker = createStompBroker({
     ...options.stomp,
@@ -72,10 +76,11 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
       const key = headers.find(([name]) => name === 'passcode')?.[1] || `anonymous:${request.connectionId}`;
       const nickname = checkNickname(login);
       if (!nickname.ok) throw new StompRejection(nickname.reason);
-      if (!nicknames.claim(nickname.value, key)) {
-        throw new StompRejection(`The nickname "${nickname.value}" is in use. Pick another one.`);
-      }
-      return { name: nickname.value };
+      return andThen(store.claimNickname(nickname.value, key), (claimed) => {
+        if (!claimed)
+          throw new StompRejection(`The nickname "${nickname.value}" is in use. Pick another one.`);
+        return { name: nickname.value };
+      });
     },
     // Pages only talk to server code (/app) and only listen where the chat publishes: a SEND straight to
     // /topic could post under anyone's name, since only handlers stamp `from`.
@@ -86,7 +91,8 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
       );
     },
   });
-  const nicknames = new Nicknames((name) => stomp.userSessions(name).length > 0);
+  const store: ChatStore =
+    options.store ?? new MemoryChatStore(DEFAULT_ROOMS, (name) => stomp.userSessions(name).length > 0);
 
   // Publishing is async and fails once the broker is closed (a presence flush can be due just after):
   // never leave a rejection unhandled, which would end the process.
@@ -102,10 +108,16 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
   const flush = () => {
     flushScheduled = false;
     for (const room of pendingPresence) {
-      settle(stomp.publish(destinations.roomPresence(room), rooms.presence(room)));
+      settle(
+        toPromise(andThen(store.presence(room), (p) => stomp.publish(destinations.roomPresence(room), p))),
+      );
     }
     pendingPresence.clear();
-    if (listPending) settle(stomp.publish(destinations.roomListUpdates, rooms.list()));
+    if (listPending) {
+      settle(
+        toPromise(andThen(store.listRooms(), (list) => stomp.publish(destinations.roomListUpdates, list))),
+      );
+    }
     listPending = false;
   };
   const later = (room: string | undefined, listChanged: boolean) => {
@@ -137,53 +149,73 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
     const target = roomOf(subscription.destination);
     const user = session.principal?.name;
     if (target?.kind !== 'messages' || user === undefined) return;
-    let created = false;
-    if (!rooms.has(target.room)) {
-      created = rooms.create(target.room);
-      if (!created)
-        return notify(user, `No more rooms can be created here: there are ${rooms.list().rooms.length}.`);
-    }
-    const changed = rooms.join(target.room, `${session.id}/${subscription.id}`, user);
-    // Presence goes out on every join, changed or not: the newcomer needs the list too.
-    later(target.room, created || changed);
+    const { room } = target;
+    const member = `${session.id}/${subscription.id}`;
+    const joined = andThen(store.hasRoom(room), (exists) =>
+      exists
+        ? andThen(store.join(room, member, user), (changed) => later(room, changed))
+        : andThen(store.createRoom(room), (created) => {
+            if (!created) {
+              return andThen(store.listRooms(), (list) =>
+                notify(user, `No more rooms can be created here: there are ${list.rooms.length}.`),
+              );
+            }
+            // Presence goes out on every join, changed or not: the newcomer needs the list too.
+            return andThen(store.join(room, member, user), () => later(room, true));
+          }),
+    );
+    settle(toPromise(joined));
   });
   stomp.on('unsubscribed', ({ session, subscription }) => {
     const target = roomOf(subscription.destination);
     if (target?.kind !== 'messages') return;
-    if (rooms.leave(target.room, `${session.id}/${subscription.id}`)) later(target.room, true);
+    const left = andThen(store.leave(target.room, `${session.id}/${subscription.id}`), (changed) => {
+      if (changed) later(target.room, true);
+    });
+    settle(toPromise(left));
+  });
+  stomp.on('connected', ({ session }) => {
+    const name = session.principal?.name;
+    if (name !== undefined) settle(toPromise(store.sessionOpened(name, session.id)));
   });
   stomp.on('disconnected', ({ session }) => {
     const name = session.principal?.name;
-    if (name !== undefined) nicknames.release(name);
+    if (name !== undefined) settle(toPromise(store.sessionClosed(name, session.id)));
+  });
+  // Another node died: the store removed its sessions' presence; tell the rooms that lost someone.
+  store.onEntriesSwept((swept) => {
+    for (const room of swept) later(room, true);
   });
 
   // The room list: one answer on subscribe, then updates on /topic/rooms.
-  stomp.onSubscribe('/rooms', () => rooms.list());
+  stomp.onSubscribe('/rooms', () => store.listRooms());
 
-  stomp.onSubscribe('/rooms/{room}/history', (context): RoomHistory => {
+  stomp.onSubscribe('/rooms/{room}/history', (context): MaybePromise<RoomHistory> => {
     const room = context.params.room ?? '';
-    return { room, messages: rooms.history(room) };
+    return andThen(store.history(room), (messages) => ({ room, messages }));
   });
 
   stomp.onMessage(
     '/rooms/{room}/send',
-    (context): ChatMessage | undefined => {
+    (context): MaybePromise<ChatMessage | undefined> => {
       const user = userOf(context);
       const room = context.params.room ?? '';
       const post = context.json<PostMessage>();
-      if (!rooms.isMember(room, user)) return notify(user, `Join #${room} before writing there.`);
-      const text = checkText(typeof post.text === 'string' ? post.text : '');
-      if (!text.ok) return notify(user, text.reason);
-      const message: ChatMessage = {
-        id: newId(),
-        room,
-        from: user,
-        text: text.value,
-        at: now(),
-        clientId: String(post.clientId),
-      };
-      // A re-sent duplicate: its receipt still tells the page the server has it, and nothing is published.
-      return rooms.post(message) ? message : undefined;
+      return andThen(store.isMember(room, user), (member) => {
+        if (!member) return notify(user, `Join #${room} before writing there.`);
+        const text = checkText(typeof post.text === 'string' ? post.text : '');
+        if (!text.ok) return notify(user, text.reason);
+        const message: ChatMessage = {
+          id: newId(),
+          room,
+          from: user,
+          text: text.value,
+          at: now(),
+          clientId: String(post.clientId),
+        };
+        // A re-sent duplicate: its receipt still tells the page the server has it, and nothing is published.
+        return andThen(store.post(message), (posted) => (posted ? message : undefined));
+      });
     },
     // The returned message is published here; `{room}` is filled in from the destination.
     { sendTo: '/topic/rooms/{room}/messages' },
@@ -191,44 +223,55 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
 
   stomp.onMessage(
     '/rooms/{room}/typing',
-    (context): TypingEvent | undefined => {
+    (context): MaybePromise<TypingEvent | undefined> => {
       const user = userOf(context);
       const room = context.params.room ?? '';
-      if (!rooms.isMember(room, user)) return undefined;
-      return { room, user, typing: context.json<TypingUpdate>().typing === true };
+      const typing = context.json<TypingUpdate>().typing === true;
+      return andThen(store.isMember(room, user), (member): TypingEvent | undefined =>
+        member ? { room, user, typing } : undefined,
+      );
     },
     { sendTo: '/topic/rooms/{room}/typing' },
   );
 
-  stomp.onMessage('/dm/{user}', async (context) => {
+  stomp.onMessage('/dm/{user}', (context) => {
     const from = userOf(context);
     const to = safeDecode(context.params.user ?? '');
     const post = context.json<PostMessage>();
-    if (to === undefined || stomp.userSessions(to).length === 0) {
-      return notify(from, `${to ?? 'That user'} is not online: the message was not delivered.`);
-    }
-    const text = checkText(typeof post.text === 'string' ? post.text : '');
-    if (!text.ok) return notify(from, text.reason);
-    const dm: DirectMessage = {
-      id: newId(),
-      from,
-      to,
-      text: text.value,
-      at: now(),
-      clientId: String(post.clientId),
-    };
-    // To every session of both users, so the sender's other tabs show the conversation too.
-    const queue = destinations.myDirectMessages.slice('/user'.length);
-    await Promise.all([
-      stomp.sendToUser(to, queue, dm),
-      to === from ? undefined : stomp.sendToUser(from, queue, dm),
-    ]);
+    const notOnline = () =>
+      notify(from, `${to ?? 'That user'} is not online: the message was not delivered.`);
+    if (to === undefined) return notOnline();
+    // On any node: the broker carries /user destinations across the cluster.
+    return andThen(store.isOnline(to), async (online) => {
+      if (!online) return notOnline();
+      const text = checkText(typeof post.text === 'string' ? post.text : '');
+      if (!text.ok) return notify(from, text.reason);
+      const dm: DirectMessage = {
+        id: newId(),
+        from,
+        to,
+        text: text.value,
+        at: now(),
+        clientId: String(post.clientId),
+      };
+      // To every session of both users, so the sender's other tabs show the conversation too.
+      const queue = destinations.myDirectMessages.slice('/user'.length);
+      await Promise.all([
+        stomp.sendToUser(to, queue, dm),
+        to === from ? undefined : stomp.sendToUser(from, queue, dm),
+      ]);
+      return undefined;
+    });
   });
 
   // Nothing to do: the page only wants the RECEIPT of its SEND, which measures the round trip.
   stomp.onMessage('/ping', () => undefined);
 
-  return { stomp, rooms };
+  return { stomp, store };
+}
+
+function toPromise(value: unknown): Promise<unknown> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }
 
 function safeDecode(text: string): string | undefined {

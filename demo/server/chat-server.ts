@@ -1,8 +1,18 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AllowedOrigins, chooseStompSubprotocol, createServer } from '@sockwire/server';
-import { STOMP_PATH } from '../shared/protocol.js';
+import {
+  type AllowedOrigins,
+  chooseStompSubprotocol,
+  createRedisBroker,
+  createRedisSessionBus,
+  createServer,
+  type RedisBroker,
+  type SessionBus,
+} from '@sockwire/server';
+import { DEFAULT_ROOMS, STOMP_PATH } from '../shared/protocol.js';
 import { type ChatBroker, type ChatBrokerOptions, createChatBroker } from './chat-broker.js';
+import type { ChatStore } from './chat-store.js';
+import { RedisChatStore } from './redis-store.js';
 import { staticFiles } from './static-files.js';
 
 export interface ChatServerOptions {
@@ -15,7 +25,52 @@ export interface ChatServerOptions {
   /** Page origins allowed besides the server's own (e.g. the Vite dev server's). Default: same origin only. */
   readonly allowedOrigins?: AllowedOrigins;
   readonly chat?: ChatBrokerOptions;
+  /**
+   * Run as one node of a cluster behind a plain round-robin balancer: messages go through the Redis broker,
+   * SockJS HTTP sessions are served from any node (Redis session bus) and the chat's state is kept in Redis.
+   */
+  readonly cluster?: ChatClusterOptions;
   readonly log?: (message: string) => void;
+}
+
+export interface ChatClusterOptions {
+  /** `redis://host:port` */
+  readonly redisUrl: string;
+  /** Unique per node (no "|"). */
+  readonly nodeId: string;
+  /** Default `sockwire-demo:`. */
+  readonly keyPrefix?: string;
+}
+
+interface ClusterParts {
+  readonly broker: RedisBroker;
+  readonly bus: SessionBus;
+  readonly store: ChatStore;
+}
+
+async function joinCluster(
+  options: ChatClusterOptions,
+  log?: (message: string) => void,
+): Promise<ClusterParts> {
+  const prefix = options.keyPrefix ?? 'sockwire-demo:';
+  const common = { url: options.redisUrl, nodeId: options.nodeId };
+  const broker = await createRedisBroker({ ...common, keyPrefix: `${prefix}broker:` });
+  try {
+    const bus = await createRedisSessionBus({ ...common, keyPrefix: `${prefix}bus:` });
+    const store = await RedisChatStore.connect({
+      ...common,
+      keyPrefix: `${prefix}chat:`,
+      initialRooms: DEFAULT_ROOMS,
+      ...(log === undefined ? {} : { log }),
+    }).catch(async (error: unknown) => {
+      await bus.close();
+      throw error;
+    });
+    return { broker, bus, store };
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
 }
 
 export interface ChatServer {
@@ -30,13 +85,16 @@ export interface ChatServer {
 /** The chat: the page's files at `/`, STOMP over SockJS at `/stomp` (every transport), on one HTTP server. */
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const log = options.log;
+  const cluster = options.cluster === undefined ? undefined : await joinCluster(options.cluster, log);
   const chat = createChatBroker({
+    ...(cluster === undefined ? {} : { store: cluster.store }),
     ...options.chat,
     // Failed handlers and hooks are worth seeing in the server's output; routine events are not.
     stomp: {
       ...(log === undefined
         ? {}
         : { log: (severity, message) => severity === 'error' && log(`stomp: ${message}`) }),
+      ...(cluster === undefined ? {} : { broker: cluster.broker }),
       ...options.chat?.stomp,
     },
   });
@@ -46,6 +104,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     prefix: STOMP_PATH,
     webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    ...(cluster === undefined ? {} : { cluster: cluster.bus }),
     log: (severity, message) => {
       if (severity === 'error') log?.(`sockjs: ${message}`);
     },
@@ -77,7 +136,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     chat,
     async close() {
       await chat.stomp.close();
+      // The session bus closes with the SockJS server; the broker and the store here.
       sockjs.close();
+      await chat.store.close();
+      await cluster?.broker.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         // Streaming responses and keep-alive sockets would hold close() open.

@@ -1,9 +1,11 @@
 /*
- * `node dist/server/main.js [--port 8080] [--host 127.0.0.1] [--static dir] [--allowed-origins a,b]`: the
+ * `node dist/server/main.js [--port 8080] [--host 127.0.0.1] [--static dir] [--allowed-origins a,b]
+ * [--broker redis://host:port --node-id <id>]`: the
  * chat server. The port also comes from PORT; the page from dist/page beside this file once built.
  * `--api-only` serves only the STOMP endpoint, for `npm run dev` (Vite serves the page and proxies /stomp).
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChatServer } from './chat-server.js';
@@ -15,6 +17,9 @@ const USAGE = `Usage: sockwire-demo [--port <n>] [--host <address>] [--static <d
   --static           folder of the built page (default: dist/page)
   --allowed-origins  comma-separated page origins allowed besides the server's own, or *
   --api-only         serve only the STOMP endpoint (/stomp), not the page
+  --broker           redis://host:port: run as one node of a cluster (messages, sessions and the chat's
+                     state in Redis; nodes behind any round-robin balancer, no sticky sessions)
+  --node-id          this node's id in the cluster (default: host-pid)
 `;
 
 function fail(message: string): never {
@@ -34,6 +39,8 @@ let values: {
   static?: string;
   'allowed-origins'?: string;
   'api-only'?: boolean;
+  broker?: string;
+  'node-id'?: string;
   help?: boolean;
 };
 try {
@@ -44,6 +51,8 @@ try {
       static: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'api-only': { type: 'boolean' },
+      broker: { type: 'string' },
+      'node-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -59,6 +68,11 @@ const apiOnly = values['api-only'] === true;
 const staticDir = values.static ?? fileURLToPath(new URL('../page/', import.meta.url));
 if (!apiOnly && !existsSync(staticDir)) fail(`No page at ${staticDir}: build it first (npm start does).`);
 const origins = values['allowed-origins'];
+const broker = values.broker;
+if (broker !== undefined && !/^rediss?:\/\//.test(broker))
+  fail(`--broker needs redis://host:port, got ${broker}`);
+const nodeId = values['node-id'] ?? `${hostname()}-${process.pid}`;
+if (nodeId.includes('|')) fail('--node-id may not contain "|"');
 
 const server = await startChatServer({
   port: parsePort(values.port ?? process.env.PORT ?? '8080'),
@@ -67,6 +81,7 @@ const server = await startChatServer({
   ...(origins === undefined
     ? {}
     : { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()) }),
+  ...(broker === undefined ? {} : { cluster: { redisUrl: broker, nodeId } }),
   log: (message) => process.stderr.write(`${message}\n`),
 }).catch((error: unknown) => {
   const code = (error as { code?: unknown }).code;
@@ -77,7 +92,7 @@ const server = await startChatServer({
 process.stdout.write(
   apiOnly
     ? `Sockwire chat STOMP endpoint at ${server.url}stomp\n`
-    : `Sockwire chat is running at ${server.url}\n(Ctrl+C to stop)\n`,
+    : `Sockwire chat is running at ${server.url}${broker === undefined ? '' : ` (node ${nodeId}, Redis ${broker})`}\n(Ctrl+C to stop)\n`,
 );
 
 let stopping = false;

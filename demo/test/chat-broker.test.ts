@@ -109,10 +109,10 @@ describe('chat broker: rooms and presence', () => {
     expect(updates.at(-1)?.version).toBeGreaterThan(snapshot?.version ?? Infinity);
   });
 
-  it('entering a room that does not exist creates it', () => {
+  it('entering a room that does not exist creates it', async () => {
     const { chat, client } = setup();
     enter(client('alice'), 'new-room');
-    expect(chat.rooms.list().rooms.map((r) => r.name)).toContain('new-room');
+    expect((await chat.store.listRooms()).rooms.map((r) => r.name)).toContain('new-room');
   });
 
   it('presence: joins, a second tab of the same user, leaving, and a lost connection', () => {
