@@ -65,6 +65,8 @@ vitest(
   ['packages/protocol', 'packages/server'],
 );
 
+check('benchmark harness self-tests (node --test)', process.execPath, ['--test', join('bench', 'test')]);
+
 const sizeScript = join(root, 'packages', 'client', 'scripts', 'size.mjs');
 if (existsSync(sizeScript)) check('client bundle-size budget', process.execPath, [sizeScript]);
 

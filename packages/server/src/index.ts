@@ -81,5 +81,16 @@ export {
   type StompVersion,
   type SubscriptionInfo,
 } from './stomp/index.js';
+export {
+  type AvailabilityListener,
+  createStompRelay,
+  parseRelayUrl,
+  RELAY_BROKER_PREFIXES,
+  RELAY_DEFAULTS,
+  type RelayLog,
+  type RelayUrl,
+  type StompRelay,
+  type StompRelayOptions,
+} from './stomp/relay/index.js';
 export { type ListenTcpOptions, listenTcp, type StompTcpServer, TcpConnection } from './tcp/index.js';
 export type { Timers } from './timers.js';

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,9 @@ let balancer: Balancer;
 const nodes = new Map<string, ChildProcess>();
 const clients: SockwireStompClient[] = [];
 
-function startNode(id: string): Promise<number> {
+function startNode(id: string, extra: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nodeScript, '--redis', redis.url, '--node-id', id], {
+    const child = spawn(process.execPath, [nodeScript, '--redis', redis.url, '--node-id', id, ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     nodes.set(id, child);
@@ -39,20 +39,32 @@ function startNode(id: string): Promise<number> {
   });
 }
 
-beforeAll(async () => {
+/** Three nodes (messages through Redis, or relayed to RabbitMQ) behind the balancer. */
+async function startCluster(extra: readonly string[]): Promise<void> {
   if (!existsSync(built))
     throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
   redis = await startPrivateRedis();
-  const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id)));
+  const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id, extra)));
   balancer = await startHaproxy(ports);
-}, 30_000);
+}
 
-afterAll(async () => {
-  for (const client of clients) await client.deactivate();
+/** RabbitMQ keeps /queue destinations as durable queues: remove the ones a test made. */
+const createdQueues: string[] = [];
+
+async function stopCluster(): Promise<void> {
+  for (const name of createdQueues.splice(0)) {
+    try {
+      execFileSync('rabbitmqctl', ['-q', 'delete_queue', name], { stdio: 'ignore' });
+    } catch {
+      // Not on RabbitMQ (the Redis flavour), or already gone.
+    }
+  }
+  for (const client of clients.splice(0)) await client.deactivate();
   await balancer?.stop();
   for (const child of nodes.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  nodes.clear();
   await redis?.stop();
-});
+}
 
 /** A connected client for `user` on `transport`, through the balancer. */
 async function connect(user: string, transport: (typeof TRANSPORTS)[number]): Promise<SockwireStompClient> {
@@ -90,7 +102,13 @@ function collector() {
 const receipt = (client: SockwireStompClient, id: string) =>
   new Promise<void>((resolve) => client.watchForReceipt(id, () => resolve()));
 
-describe('STOMP through a round-robin balancer on three nodes and Redis', () => {
+describe.each([
+  ['Redis', []],
+  ['the RabbitMQ relay', ['--relay', 'stomp://guest:guest@127.0.0.1:61613']],
+] as const)('STOMP through a round-robin balancer on three nodes, messages through %s', (_name, extra) => {
+  beforeAll(() => startCluster(extra), 30_000);
+  afterAll(() => stopCluster());
+
   it('delivers /topic, /queue and /user messages once each, in order per publisher, across transports', async () => {
     const users = await Promise.all(TRANSPORTS.map((transport, i) => connect(`user${i}`, transport)));
     const room = `/topic/room-${Date.now()}`;
@@ -116,6 +134,7 @@ describe('STOMP through a round-robin balancer on three nodes and Redis', () => 
 
     // A queue: competing consumers on different nodes, each message to exactly one of them.
     const queue = `/queue/work-${Date.now()}`;
+    createdQueues.push(queue.slice('/queue/'.length));
     const workers = users.slice(0, 3).map(() => collector());
     await Promise.all(
       users.slice(0, 3).map((client, i) => {
