@@ -18,7 +18,7 @@ export async function buildPage(outDir = join(demoDir, 'dist', 'page')) {
 
 /**
  * The server as one ES module. Workspace packages are bundled from their TypeScript sources (the `source`
- * export condition), so the demo runs whether or not they were built; npm packages (ws) stay imports.
+ * export condition), so the demo runs whether or not they were built; npm packages (ws, ioredis) stay imports.
  */
 export async function buildServer(outFile = join(demoDir, 'dist', 'server', 'main.js')) {
   const { build } = await import('esbuild');
@@ -30,7 +30,7 @@ export async function buildServer(outFile = join(demoDir, 'dist', 'server', 'mai
     format: 'esm',
     target: 'node20',
     conditions: ['source'],
-    external: ['ws'],
+    external: ['ws', 'ioredis'],
     sourcemap: true,
     logLevel: 'warning',
   });
