@@ -1,13 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import {
-  CloseCode,
-  CloseReason,
-  encodeClose,
-  encodeMessages,
-  HEARTBEAT_FRAME,
-  OPEN_FRAME,
-} from '@sockwire/protocol';
+import { CloseCode, CloseReason, encodeClose, HEARTBEAT_FRAME, OPEN_FRAME, quote } from '@sockwire/protocol';
 import type { RelayedRequest } from '../cluster/session-bus.js';
 import {
   type CloseInfo,
@@ -41,6 +34,20 @@ export function requestInfo(request: IncomingMessage): RelayedRequest {
     remoteAddress: request.socket.remoteAddress ?? '',
     remotePort: request.socket.remotePort ?? 0,
   };
+}
+
+/**
+ * The last message quoted, kept so that writing one message to many sessions in a row (a broadcast: the
+ * broker's fan-out does exactly that) quotes and measures it once rather than once per session.
+ */
+let lastQuoted: { text: string; json: string; bytes: number } = { text: '', json: '""', bytes: 0 };
+
+function quoteOnce(text: string): { json: string; bytes: number } {
+  if (text !== lastQuoted.text) {
+    // `bytes` counts what the client will receive of this message; the quotes and escapes are framing.
+    lastQuoted = { text, json: quote(text), bytes: Buffer.byteLength(text) };
+  }
+  return lastQuoted;
 }
 
 /** What a session needs from the server that owns it. */
@@ -211,8 +218,10 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   write(message: string): boolean {
     if (this.currentState !== 'open') return false;
     const text = String(message);
-    this.queue.push(text);
-    this.queuedBytes += Buffer.byteLength(text);
+    // The queue holds quoted messages, so a flush only joins them; a broadcast is quoted once for all.
+    const quoted = quoteOnce(text);
+    this.queue.push(quoted.json);
+    this.queuedBytes += quoted.bytes;
     const buffered = this.bufferedAmount;
     if (buffered > this.host.options.maxBufferedBytes) {
       this.overflow();
@@ -220,7 +229,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     }
     if (this.receiver !== null && !this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.scheduledFlush);
     }
     if (buffered >= this.host.options.highWaterMark) {
       this.needDrain = true;
@@ -229,11 +238,14 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     return true;
   }
 
+  /** One closure per session, not one per flush. */
+  private readonly scheduledFlush = (): void => this.flush();
+
   private flush(): void {
     this.flushScheduled = false;
     if (this.receiver === null) return;
     if (this.queue.length > 0) {
-      const frame = encodeMessages(this.queue);
+      const frame = 'a[' + this.queue.join(',') + ']';
       this.queue = [];
       this.queuedBytes = 0;
       if (!this.deliver(frame)) {
