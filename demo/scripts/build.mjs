@@ -42,7 +42,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // `--page-out <dir>`: only the page, into <dir> (the browser suite builds its own copy this way, so that
   // concurrent runs never share an output folder).
   const pageOut = process.argv.indexOf('--page-out');
-  if (pageOut > 0) {
+  // `--server-out <file>`: only the server, into <file> (the cluster browser test runs it as child processes).
+  const serverOut = process.argv.indexOf('--server-out');
+  if (serverOut > 0) {
+    const file = process.argv[serverOut + 1];
+    if (file === undefined) throw new Error('--server-out needs a file');
+    await buildServer(file);
+  } else if (pageOut > 0) {
     const dir = process.argv[pageOut + 1];
     if (dir === undefined) throw new Error('--page-out needs a folder');
     await buildPage(dir);

@@ -22,6 +22,7 @@ import {
 } from '../shared/protocol.js';
 import { andThen, type ChatStore, type MaybePromise } from './chat-store.js';
 import { MemoryChatStore } from './memory-store.js';
+import type { Rooms } from './rooms.js';
 
 export interface ChatBrokerOptions {
   /**
@@ -43,6 +44,8 @@ export interface ChatBrokerOptions {
 export interface ChatBroker {
   readonly stomp: StompBroker;
   readonly store: ChatStore;
+  /** The in-memory rooms, read synchronously; throws with a store of another kind (use `store`). */
+  readonly rooms: Rooms;
 }
 
 /** `/topic/rooms/{room}/{kind}` for kind messages, presence or typing, with a valid room name. */
@@ -267,7 +270,14 @@ export function createChatBroker(options: ChatBrokerOptions = {}): ChatBroker {
   // Nothing to do: the page only wants the RECEIPT of its SEND, which measures the round trip.
   stomp.onMessage('/ping', () => undefined);
 
-  return { stomp, store };
+  return {
+    stomp,
+    store,
+    get rooms(): Rooms {
+      if (store instanceof MemoryChatStore) return store.rooms;
+      throw new Error('chat: the rooms are not in memory with this store; read them through `store`');
+    },
+  };
 }
 
 function toPromise(value: unknown): Promise<unknown> {

@@ -5,7 +5,8 @@ import { Rooms } from './rooms.js';
 
 /** The chat's state in this process (one node): rooms.ts and nicknames.ts, answering synchronously. */
 export class MemoryChatStore implements ChatStore {
-  private readonly rooms: Rooms;
+  /** The rooms themselves, to read synchronously (tests of the single-node server do). */
+  readonly rooms: Rooms;
   private readonly nicknames: Nicknames;
   private readonly online: (user: string) => boolean;
 
