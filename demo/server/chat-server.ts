@@ -40,6 +40,11 @@ export interface ChatClusterOptions {
   readonly nodeId: string;
   /** Default `sockwire-demo:`. */
   readonly keyPrefix?: string;
+  /**
+   * Ms after a node's last heartbeat before the others treat it as dead: its HTTP sessions are lost (their
+   * clients reconnect) and its presence entries are removed. Default 3000 (the session bus alone defaults to 6000).
+   */
+  readonly livenessTtl?: number;
 }
 
 interface ClusterParts {
@@ -53,8 +58,12 @@ async function joinCluster(
   log?: (message: string) => void,
 ): Promise<ClusterParts> {
   const prefix = options.keyPrefix ?? 'sockwire-demo:';
-  const common = { url: options.redisUrl, nodeId: options.nodeId };
-  const broker = await createRedisBroker({ ...common, keyPrefix: `${prefix}broker:` });
+  const common = { url: options.redisUrl, nodeId: options.nodeId, livenessTtl: options.livenessTtl ?? 3000 };
+  const broker = await createRedisBroker({
+    url: common.url,
+    nodeId: common.nodeId,
+    keyPrefix: `${prefix}broker:`,
+  });
   try {
     const bus = await createRedisSessionBus({ ...common, keyPrefix: `${prefix}bus:` });
     const store = await RedisChatStore.connect({
