@@ -146,6 +146,10 @@ test('three nodes behind round robin: chat, presence, a private message, then a 
   }
   const line = `reconnect after SIGKILL of ${victim}: alice (websocket) ${reconnectMs.alice} ms, bob (xhr-polling) ${reconnectMs.bob} ms`;
   console.log(line);
+  for (const user of [alice, bob]) {
+    const steps = (await badgeLog(user.page)).map(([at, state]) => `${state} +${at - killedAt} ms`);
+    console.log(`  ${user.name}: ${steps.join(', ')}`);
+  }
   info.annotations.push({ type: 'reconnect', description: line });
   for (const user of [alice, bob]) await expect(user.badge).toHaveAttribute('data-state', 'connected');
   expect(cluster.sessionsOf('alice')).not.toContain(victim);
