@@ -255,8 +255,8 @@ export class ChatConnection {
     }
     if (scheduled === undefined) return;
     let why = event.reason || `closed with code ${event.code}`;
-    // Across origins the browser hides a refusal (a 403 without CORS headers) behind the same network error as
-    // a server that is down, so name both possibilities.
+    // A server older than Sockwire's CORS-readable refusals (or a proxy in front) may hide a 403 behind the
+    // same network error as a server that is down: name both possibilities.
     if (this.server !== page && event.reason.startsWith('Cannot connect to server: /info')) {
       why = `cannot reach ${this.server}; if it is running, it may refuse this page's origin (${page}): ${allow}`;
     }

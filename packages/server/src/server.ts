@@ -76,7 +76,10 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     if (bus !== null && this.relay !== null) {
       const relay = this.relay;
       bus
-        .start((message) => relay.handle(message))
+        .start(
+          (message) => relay.handle(message),
+          (node) => relay.nodeLost(node),
+        )
         .catch((error: unknown) => {
           this.options.log('error', `cluster bus failed to start: ${(error as Error).message}`);
         });

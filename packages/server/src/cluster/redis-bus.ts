@@ -24,6 +24,7 @@ export interface RedisSessionBusOptions {
  *   alive:<node>           present while the node announces itself (expires PX livenessTtl)
  *   nodes                  every node that joined (to find dead ones)
  * Channels: node:<node>    that node's inbox
+ *           lost           ids of nodes found dead (by whichever node's sweep noticed)
  */
 
 /** Returns the owner: this node when it took the id, the existing live owner otherwise. */
@@ -124,7 +125,12 @@ export class RedisSessionBus implements SessionBus {
   async start(onMessage: (message: NodeMessage) => void, onNodeLost?: (node: string) => void): Promise<void> {
     if (onNodeLost) this.onNodeLost = onNodeLost;
     const inbox = this.key(`node:${this.nodeId}`);
+    const lost = this.key('lost');
     this.subscriber.on('message', (channel: string, text: string) => {
+      if (channel === lost) {
+        if (text !== this.nodeId) this.onNodeLost(text);
+        return;
+      }
       if (channel !== inbox) return;
       let message: NodeMessage;
       try {
@@ -135,7 +141,7 @@ export class RedisSessionBus implements SessionBus {
       }
       onMessage(message);
     });
-    await this.subscriber.subscribe(inbox);
+    await this.subscriber.subscribe(inbox, lost);
     await this.announce();
     await this.commands.sadd(this.key('nodes'), this.nodeId);
     this.announcer = setInterval(
@@ -160,7 +166,8 @@ export class RedisSessionBus implements SessionBus {
     )) as string[];
     for (const node of dead) {
       this.log('info', `redis session bus: node ${node} stopped announcing; its sessions are lost`);
-      this.onNodeLost(node);
+      // Every node may be relaying requests to it, not just the one whose sweep noticed: tell them all.
+      await this.commands.publish(this.key('lost'), node);
     }
   }
 

@@ -11,7 +11,7 @@ import {
   type SessionBus,
   type SockwireServer,
 } from '../../src/index.js';
-import { GET, POST, stream } from '../sockjs/helpers.js';
+import { GET, POST, pending, stream } from '../sockjs/helpers.js';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 
 /**
@@ -222,6 +222,22 @@ describe.each([
     expect((await POST(`${c.base}${s}/xhr_send`, '["x"]')).status).toBe(404);
     const fresh = sid();
     expect((await POST(`${b.base}${fresh}/xhr`)).body).toBe('o\n');
+  });
+
+  it('ends requests relayed to a node as soon as it is found dead, on every node', async () => {
+    const [a, b, c] = (await startCluster()) as [Node, Node, Node];
+    const s = sid();
+    await POST(`${a.base}${s}/xhr`);
+    // Two relayed receiving requests on two different nodes, both waiting on node a.
+    const onB = pending('POST', `${b.base}${s}/xhr`);
+    const t = sid();
+    await POST(`${a.base}${t}/xhr`);
+    const onC = pending('POST', `${c.base}${t}/xhr`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await flavour.kill('node0');
+    const lost = 'c[1001,"Session lost with its server"]\n';
+    expect((await onB.done).body).toBe(lost);
+    expect((await onC.done).body).toBe(lost);
   });
 
   it('forgets everything once sessions end', async () => {
