@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../packages/server/test/support/private-redis.js';
+import { type RedisServer, startRedisServer } from '../../packages/server/test/support/redis-server.js';
 import type { ChatStore } from '../server/chat-store.js';
 import { MemoryChatStore } from '../server/memory-store.js';
 import { RedisChatStore } from '../server/redis-store.js';
 import { type ChatMessage, LIMITS } from '../shared/protocol.js';
 
-let redis: PrivateRedis;
+let redis: RedisServer;
 beforeAll(async () => {
-  redis = await startPrivateRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();

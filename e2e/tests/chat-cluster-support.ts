@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Balancer, startHaproxy } from '../../packages/server/test/cluster/haproxy.js';
-import { type PrivateRedis, startPrivateRedis } from '../../packages/server/test/support/private-redis.js';
+import { type RedisServer, startRedisServer } from '../../packages/server/test/support/redis-server.js';
 
 /*
  * The demo chat as a cluster, for chat-cluster.spec.ts: a private redis-server, three demo server processes in
@@ -44,7 +44,7 @@ export interface ClusterNode {
 export interface DemoCluster {
   /** The balancer: `http://127.0.0.1:port/` */
   readonly url: string;
-  readonly redis: PrivateRedis;
+  readonly redis: RedisServer;
   readonly nodes: readonly ClusterNode[];
   /** The node ids holding `user`'s open sessions, from the chat store in Redis. */
   sessionsOf(user: string): string[];
@@ -93,7 +93,7 @@ export async function startDemoCluster(
   staticDir: string,
   count = 3,
 ): Promise<DemoCluster> {
-  const redis = await startPrivateRedis();
+  const redis = await startRedisServer();
   const nodes: ClusterNode[] = [];
   let balancer: Balancer | undefined;
   const close = async () => {

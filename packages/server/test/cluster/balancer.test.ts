@@ -7,7 +7,7 @@ import { SockwireSocket } from '../../../client/src/index.js';
 import { ReconnectingSocket } from '../../../client/src/reconnect.js';
 // WebSocket and EventSource for our client in Node, as the client's own tests inject them.
 import { nodeEnv } from '../../../client/test/support/node-env.js';
-import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { type Balancer, startHaproxy } from './haproxy.js';
 
 /**
@@ -31,7 +31,7 @@ const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const nodeScript = fileURLToPath(new URL('./fixtures/echo-node.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 
-let redis: PrivateRedis;
+let redis: RedisServer;
 let balancer: Balancer;
 const nodes = new Map<string, ChildProcess>();
 
@@ -57,7 +57,7 @@ function startNode(id: string): Promise<number> {
 beforeAll(async () => {
   if (!existsSync(built))
     throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
-  redis = await startPrivateRedis();
+  redis = await startRedisServer();
   const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id)));
   balancer = await startHaproxy(ports);
 }, 30_000);

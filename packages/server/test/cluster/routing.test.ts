@@ -12,7 +12,7 @@ import {
   type SockwireServer,
 } from '../../src/index.js';
 import { GET, POST, pending, stream } from '../sockjs/helpers.js';
-import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 /**
  * Three nodes in one process sharing sessions, through the in-process hub and through a real (private)
@@ -25,11 +25,11 @@ interface Node {
 }
 
 let nodes: Node[] = [];
-let redis: PrivateRedis;
+let redis: RedisServer;
 let prefixCounter = 0;
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
+  redis = await startRedisServer();
 });
 afterAll(() => redis.stop());
 

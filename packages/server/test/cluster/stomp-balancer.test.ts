@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStompClient, type IMessage, type SockwireStompClient } from '../../../client/src/stomp.js';
 import { nodeEnv } from '../../../client/test/support/node-env.js';
-import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { type Balancer, startHaproxy } from './haproxy.js';
 
 /**
@@ -16,7 +16,7 @@ const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const nodeScript = fileURLToPath(new URL('./fixtures/stomp-node.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 
-let redis: PrivateRedis;
+let redis: RedisServer;
 let balancer: Balancer;
 const nodes = new Map<string, ChildProcess>();
 const clients: SockwireStompClient[] = [];
@@ -43,7 +43,7 @@ function startNode(id: string, extra: readonly string[]): Promise<number> {
 async function startCluster(extra: readonly string[]): Promise<void> {
   if (!existsSync(built))
     throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
-  redis = await startPrivateRedis();
+  redis = await startRedisServer();
   const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id, extra)));
   balancer = await startHaproxy(ports);
 }

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/brokers/broker.js';
+import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { cluster, eventually, recorder } from './support/nodes.js';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
 
 let server: RedisServer;
 let admin: Redis;

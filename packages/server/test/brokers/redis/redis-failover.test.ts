@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBroker, type RedisBroker } from '../../../src/brokers/redis/index.js';
+import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { cluster, eventually, recorder, relay, sleep } from './support/nodes.js';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
 
 /*
  * Losing things: a node that loses Redis for good (its unacknowledged queue messages go to the survivors),

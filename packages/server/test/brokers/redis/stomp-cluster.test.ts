@@ -1,7 +1,7 @@
 import type { IFrame, IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { relay } from './support/nodes.js';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
 import { type ChatClient, connectClient, type StompNode, startStompNode } from './support/stomp-nodes.js';
 
 /*

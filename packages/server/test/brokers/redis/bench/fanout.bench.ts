@@ -2,7 +2,7 @@ import { afterAll, bench, describe } from 'vitest';
 import type { Delivery, MessageBroker } from '../../../../src/brokers/broker.js';
 import { MemoryBroker } from '../../../../src/brokers/memory/memory-broker.js';
 import { createRedisBroker } from '../../../../src/brokers/redis/index.js';
-import { startRedisServer } from '../support/redis-server.js';
+import { startRedisServer } from '../../../support/redis-server.js';
 
 /**
  * Topic fan-out, one publisher and 100 consumers, memory broker against Redis:

@@ -70,7 +70,8 @@ function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals): Pro
   });
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now, on the loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
