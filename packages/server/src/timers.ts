@@ -5,6 +5,12 @@
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Optional: start a pending timer's delay again from now, keeping its callback (Node's
+   * `Timeout.refresh()`). Sessions re-arm their heartbeat after every frame they send; without this
+   * method they do it with `clearTimeout` + `setTimeout`, which allocates a timer per frame.
+   */
+  refresh?(handle: unknown): void;
 }
 
 export const systemTimers: Timers = {
@@ -15,4 +21,7 @@ export const systemTimers: Timers = {
     return handle;
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  refresh: (handle) => {
+    (handle as ReturnType<typeof setTimeout>).refresh();
+  },
 };

@@ -6,12 +6,27 @@ import type { Receiver, ReceiverEvents } from './receiver.js';
  * Where a receiver writes: an HTTP response, or its stand-in on the node that owns a relayed session.
  */
 export interface ResponseSink {
-  write(data: string): unknown;
-  end(data?: string): unknown;
+  write(data: string | Buffer): unknown;
+  end(data?: string | Buffer): unknown;
   destroy(): unknown;
   readonly writableLength: number;
   on(event: 'close' | 'drain', listener: () => void): unknown;
   once(event: 'close' | 'finish', listener: () => void): unknown;
+}
+
+/**
+ * The last frame framed and encoded, per framing function. A broadcast hands the same frame string to every
+ * session (see `messagesFrame` in session.ts), so each transport's framing and UTF-8 encoding is done once
+ * and one buffer is written to every response.
+ */
+const lastFramed = new WeakMap<(frame: string) => string, { frame: string; bytes: Buffer }>();
+
+function framedBytes(framing: (frame: string) => string, frame: string): Buffer {
+  const last = lastFramed.get(framing);
+  if (last !== undefined && last.frame === frame) return last.bytes;
+  const bytes = Buffer.from(framing(frame), 'utf8');
+  lastFramed.set(framing, { frame, bytes });
+  return bytes;
 }
 
 /** How long an ended response may wait for a client that does not read before its socket is dropped. */
@@ -62,14 +77,14 @@ export class HttpReceiver implements Receiver {
 
   sendFrame(frame: string): boolean {
     if (this.finished) return false;
-    const data = this.frame(frame);
+    const data = framedBytes(this.frame, frame);
     if (this.responseLimit === 0) {
       this.finished = true;
       this.response.end(data);
       return false;
     }
     this.response.write(data);
-    this.sent += Buffer.byteLength(data);
+    this.sent += data.length;
     if (this.sent >= this.responseLimit) {
       this.end();
       return false;

@@ -12,9 +12,11 @@ export interface Receiver {
   readonly bufferedAmount: number;
   /**
    * Send one SockJS frame. Returns false when the receiver is finished after it (a poll carries one frame;
-   * a streaming response ends at its byte limit) and must not be used again.
+   * a streaming response ends at its byte limit) and must not be used again. `notifyDrain` asks for
+   * `onDrain` once this frame has been handed to the operating system: the session asks while the
+   * application waits for 'drain', and only then (a completion callback per frame costs a tick each).
    */
-  sendFrame(frame: string): boolean;
+  sendFrame(frame: string, notifyDrain?: boolean): boolean;
   /** Finish the receiving request normally (the client will come back with a new one). */
   end(): void;
   /** End the session's transport for good after a close frame (WebSocket: close the socket). */

@@ -21,17 +21,17 @@ export class RemoteResponse extends EventEmitter {
   /** Nothing waits here: bytes go straight to the bus. */
   readonly writableLength = 0;
 
-  write(data: string): boolean {
-    if (!this.finished) this.bus.send(this.node, { t: 'write', req: this.req, data });
+  write(data: string | Buffer): boolean {
+    if (!this.finished) this.bus.send(this.node, { t: 'write', req: this.req, data: data.toString() });
     return true;
   }
 
-  end(data?: string): this {
+  end(data?: string | Buffer): this {
     if (this.finished) return this;
     this.finished = true;
     this.bus.send(
       this.node,
-      data === undefined ? { t: 'end', req: this.req } : { t: 'end', req: this.req, data },
+      data === undefined ? { t: 'end', req: this.req } : { t: 'end', req: this.req, data: data.toString() },
     );
     this.emit('finish');
     this.emit('close');

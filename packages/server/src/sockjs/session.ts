@@ -50,6 +50,23 @@ function quoteOnce(text: string): { json: string; bytes: number } {
   return lastQuoted;
 }
 
+/**
+ * The last `a[...]` frame built, and the quoted messages it was built from. Sessions flushing the same
+ * messages in a row (a broadcast) then share one frame string, which receivers can encode once.
+ */
+let lastFrameMessages: readonly string[] = [];
+let lastMessagesFrame = '';
+
+function messagesFrame(quoted: readonly string[]): string {
+  let same = quoted.length === lastFrameMessages.length;
+  for (let i = 0; same && i < quoted.length; i++) same = quoted[i] === lastFrameMessages[i];
+  if (!same) {
+    lastFrameMessages = quoted;
+    lastMessagesFrame = quoted.length === 1 ? `a[${quoted[0]}]` : `a[${quoted.join(',')}]`;
+  }
+  return lastMessagesFrame;
+}
+
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
   readonly options: ResolvedOptions;
@@ -180,7 +197,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   private deliver(frame: string): boolean {
     const receiver = this.receiver;
     if (receiver === null) return false;
-    if (receiver.sendFrame(frame)) {
+    if (receiver.sendFrame(frame, this.needDrain)) {
       this.scheduleHeartbeat();
       return true;
     }
@@ -229,7 +246,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     }
     if (this.receiver !== null && !this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.scheduledFlush);
+      if (Session.toFlush.push(this) === 1) queueMicrotask(Session.flushAll);
     }
     if (buffered >= this.host.options.highWaterMark) {
       this.needDrain = true;
@@ -238,14 +255,34 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     return true;
   }
 
-  /** One closure per session, not one per flush. */
-  private readonly scheduledFlush = (): void => this.flush();
+  /**
+   * Sessions written to in this tick. One microtask flushes them all: a broadcast to N sessions costs one
+   * microtask, not N.
+   */
+  private static toFlush: Session[] = [];
+
+  private static readonly flushAll = (): void => {
+    const sessions = Session.toFlush;
+    Session.toFlush = [];
+    for (const session of sessions) {
+      try {
+        session.flush();
+      } catch (error) {
+        // An application listener threw (a 'drain' or 'close' handler): the other sessions still get
+        // their frames, and the error is thrown as it would have been from a microtask of its own.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  };
 
   private flush(): void {
     this.flushScheduled = false;
     if (this.receiver === null) return;
     if (this.queue.length > 0) {
-      const frame = 'a[' + this.queue.join(',') + ']';
+      const frame = messagesFrame(this.queue);
+      // A new array, never cleared in place: `messagesFrame` keeps the last one to compare with.
       this.queue = [];
       this.queuedBytes = 0;
       if (!this.deliver(frame)) {
@@ -366,14 +403,26 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
 
   // ---- timers ----------------------------------------------------------------------------------
 
+  /** The heartbeat is due `heartbeatDelay` after the last frame: re-armed after every frame sent. */
   private scheduleHeartbeat(): void {
+    const timers = this.host.options.timers;
+    if (this.currentState !== 'open') {
+      this.clearHeartbeat();
+      return;
+    }
+    // Refreshing the pending timer is what a busy session does on every frame; it allocates nothing.
+    if (this.heartbeatTimer !== null && timers.refresh !== undefined) {
+      timers.refresh(this.heartbeatTimer);
+      return;
+    }
     this.clearHeartbeat();
-    if (this.currentState !== 'open') return;
-    this.heartbeatTimer = this.host.options.timers.setTimeout(() => {
-      this.heartbeatTimer = null;
-      this.deliver(HEARTBEAT_FRAME);
-    }, this.host.options.heartbeatDelay);
+    this.heartbeatTimer = timers.setTimeout(this.heartbeatDue, this.host.options.heartbeatDelay);
   }
+
+  private readonly heartbeatDue = (): void => {
+    this.heartbeatTimer = null;
+    this.deliver(HEARTBEAT_FRAME);
+  };
 
   private clearHeartbeat(): void {
     if (this.heartbeatTimer !== null) {

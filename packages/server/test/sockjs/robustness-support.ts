@@ -37,6 +37,7 @@ export function failOnEscapedErrors(): void {
  */
 interface ClockTimer {
   readonly at: number;
+  readonly ms: number;
   readonly callback: () => void;
 }
 
@@ -47,8 +48,14 @@ export class ManualClock implements Timers {
 
   setTimeout(callback: () => void, ms: number): unknown {
     this.lastId += 1;
-    this.due.set(this.lastId, { at: this.now + ms, callback });
+    this.due.set(this.lastId, { at: this.now + ms, ms, callback });
     return this.lastId;
+  }
+
+  /** As Node's `Timeout.refresh()`: the same timer, due `ms` from now again (sessions use it per frame). */
+  refresh(handle: unknown): void {
+    const timer = this.due.get(handle as number);
+    if (timer !== undefined) this.due.set(handle as number, { ...timer, at: this.now + timer.ms });
   }
 
   clearTimeout(handle: unknown): void {

@@ -5,13 +5,13 @@ import { POST, pending, sessionUrl, startServer, stream, type TestServer, until 
 
 /** A manual clock: timers fire only when the test advances it, so heartbeats and delays need no waiting. */
 class ManualTimers implements Timers {
-  private now = 0;
+  protected now = 0;
   private nextId = 1;
-  private readonly pendingTimers = new Map<number, { at: number; callback: () => void }>();
+  protected readonly pendingTimers = new Map<number, { at: number; ms: number; callback: () => void }>();
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = this.nextId++;
-    this.pendingTimers.set(id, { at: this.now + ms, callback });
+    this.pendingTimers.set(id, { at: this.now + ms, ms, callback });
     return id;
   }
 
@@ -38,16 +38,26 @@ class ManualTimers implements Timers {
   }
 }
 
-const timers = new ManualTimers();
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer({ timed: { heartbeatDelay: 25_000, disconnectDelay: 5_000, timers } });
-});
-afterAll(() => server.close());
+/** The same clock with Node's `Timeout.refresh()`, the path sessions take with the system timers. */
+class RefreshingManualTimers extends ManualTimers {
+  refresh(handle: unknown): void {
+    const timer = this.pendingTimers.get(handle as number);
+    if (timer !== undefined) this.pendingTimers.set(handle as number, { ...timer, at: this.now + timer.ms });
+  }
+}
 
-const stats = () => server.services.timed?.stats();
+describe.each([
+  ['clearTimeout + setTimeout', new ManualTimers()],
+  ['refresh', new RefreshingManualTimers()],
+])('session timers (manual clock, heartbeat re-armed by %s)', (_name, timers) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ timed: { heartbeatDelay: 25_000, disconnectDelay: 5_000, timers } });
+  });
+  afterAll(() => server.close());
 
-describe('session timers (manual clock)', () => {
+  const stats = () => server.services.timed?.stats();
+
   it('sends a heartbeat on a silent stream every heartbeatDelay', async () => {
     const url = sessionUrl(server.base, 'timed');
     const s = await stream('POST', `${url}/xhr_streaming`);
@@ -57,6 +67,26 @@ describe('session timers (manual clock)', () => {
     timers.advance(1);
     expect(await s.read()).toBe('h\n');
     timers.advance(25_000);
+    expect(await s.read()).toBe('h\n');
+    s.abort();
+    await until(() => stats()?.connections['xhr-streaming'] === undefined);
+  });
+
+  it('counts the heartbeat delay from the last frame sent', async () => {
+    const opened = once(server.services.timed as NonNullable<typeof server.services.timed>, 'connection');
+    const url = sessionUrl(server.base, 'timed');
+    const s = await stream('POST', `${url}/xhr_streaming`);
+    await s.read();
+    expect(await s.read()).toBe('o\n');
+    const [connection] = (await opened) as [{ write(message: string): boolean }];
+    timers.advance(10_000);
+    connection.write('busy');
+    expect(await s.read()).toBe('a["busy"]\n');
+    timers.advance(24_999);
+    connection.write('still busy');
+    expect(await s.read()).toBe('a["still busy"]\n');
+    timers.advance(24_999);
+    timers.advance(1);
     expect(await s.read()).toBe('h\n');
     s.abort();
     await until(() => stats()?.connections['xhr-streaming'] === undefined);

@@ -52,7 +52,7 @@ describe('interop: stomp.py (python3-stomp) against our broker', () => {
     );
     expect(
       code,
-      `stomp.py is missing (${stderr.trim()}): apt-get install -y python3-stomp, or set STOMP_PYTHON`,
+      `stomp.py is missing (${stderr.trim()}): apt-get install -y python3-stomp python3-websocket, or set STOMP_PYTHON`,
     ).toBe(0);
   });
 

@@ -7,6 +7,25 @@ import type { SockjsService } from '../service.js';
 import type { Session } from '../session.js';
 import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
+/** Send options: the frame goes as bytes but is a text message. Frozen so ws can never modify it. */
+const BINARY_FALSE = Object.freeze({ binary: false });
+
+/**
+ * The last frame encoded. A broadcast hands the same frame string to every session (see `messagesFrame`
+ * in session.ts), so it is encoded to UTF-8 once and the one buffer is written to every socket (ws does not
+ * modify what a server sends: no masking).
+ */
+let lastFrame = '';
+let lastFrameBytes = Buffer.alloc(0);
+
+function frameBytes(frame: string): Buffer {
+  if (frame !== lastFrame) {
+    lastFrame = frame;
+    lastFrameBytes = Buffer.from(frame, 'utf8');
+  }
+  return lastFrameBytes;
+}
+
 /** The SockJS-framed WebSocket: one receiver for the whole session. */
 class WebSocketReceiver implements Receiver {
   readonly transport = 'websocket' as const;
@@ -33,9 +52,11 @@ class WebSocketReceiver implements Receiver {
     });
   }
 
-  sendFrame(frame: string): boolean {
+  sendFrame(frame: string, notifyDrain = false): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(frame, this.afterSend);
+    const data = frameBytes(frame);
+    if (notifyDrain) this.socket.send(data, BINARY_FALSE, this.afterSend);
+    else this.socket.send(data, BINARY_FALSE);
     return true;
   }
 
