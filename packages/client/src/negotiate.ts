@@ -1,4 +1,5 @@
-import { CloseCode, decodeServerFrame, type ServerFrame, type SockJSProtocolError } from '@sockwire/protocol';
+import { decodeServerFrame, type ServerFrame, type SockJSProtocolError } from '@sockwire/protocol';
+import { ALL_TRANSPORTS_FAILED, PROTOCOL_ERROR } from './close-codes.js';
 import type { Env } from './env.js';
 import { fetchInfo } from './info.js';
 import { DEFAULT_INFO_TIMEOUT, type SockwireSocketOptions } from './options.js';
@@ -56,7 +57,7 @@ export function connect(
   const abortInfo = new AbortController();
   const infoTimeout = options.infoTimeout ?? DEFAULT_INFO_TIMEOUT;
   const cannotConnect = (why: string): void => {
-    if (!settled) end(CloseCode.PROTOCOL_ERROR, 'Cannot connect to server: /info ' + why, false);
+    if (!settled) end(PROTOCOL_ERROR, 'Cannot connect to server: /info ' + why, false);
   };
   const infoTimer = clock.setTimeout(() => cannotConnect(`timed out after ${infoTimeout} ms`), infoTimeout);
 
@@ -66,7 +67,7 @@ export function connect(
       clock.clearTimeout(infoTimer);
       const enabled = candidates.filter((transport) => transport.enabled(env, info));
       const credentials = info.cookieNeeded ? 'include' : 'same-origin';
-      const serverId = randomId(3, '0123456789');
+      const serverId = randomId(3, 10);
       const rto = rtt > 100 ? 4 * rtt : 300 + rtt;
       const timeout = Math.max(options.timeout ?? 0, 2 * rto);
       const headStart = Math.min(timeout, options.fallbackDelay ?? 3 * rtt + 100);
@@ -76,7 +77,7 @@ export function connect(
         if (settled) return;
         const factory = enabled[started];
         if (factory === undefined) {
-          if (stops.size === 0) end(CloseCode.ALL_TRANSPORTS_FAILED, 'All transports failed', false);
+          if (stops.size === 0) end(ALL_TRANSPORTS_FAILED, 'All transports failed', false);
           return;
         }
         const index = started++;

@@ -1,4 +1,5 @@
-import { CloseCode, quoteClientMessage, type ServerFrame } from '@sockwire/protocol';
+import { quoteClientMessage, type ServerFrame } from '@sockwire/protocol';
+import { ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL } from './close-codes.js';
 import { type Clock, resolveEnv } from './env.js';
 import { SockwireCloseEvent } from './events.js';
 import { connect } from './negotiate.js';
@@ -134,7 +135,7 @@ export class SockwireSocket extends EventTarget {
     if (!this.#setState(CLOSING)) return;
     this.#stop();
     // The close event comes later, as a WebSocket's does: code right after close() still sees CLOSING.
-    queueMicrotask(() => this.#finish(code ?? CloseCode.NORMAL, reason ?? 'Normal closure', true));
+    queueMicrotask(() => this.#finish(code ?? NORMAL, reason ?? 'Normal closure', true));
   }
 
   /** States only move forward: CONNECTING, OPEN, CLOSING, CLOSED (steps may be skipped). */
@@ -149,7 +150,7 @@ export class SockwireSocket extends EventTarget {
     switch (frame.type) {
       case 'open':
         // A second open frame: the server restarted and made a new session under our id.
-        this.#finish(CloseCode.ABNORMAL, 'Server lost session', false);
+        this.#finish(ABNORMAL, 'Server lost session', false);
         break;
       case 'heartbeat':
         // The server does send heartbeats on this transport: from now on, silence means trouble.
@@ -183,11 +184,7 @@ export class SockwireSocket extends EventTarget {
       if (idle < limit) {
         this.#heartbeatTimer = clock.setTimeout(check, limit - idle);
       } else {
-        this.#finish(
-          CloseCode.HEARTBEAT_TIMEOUT,
-          `Heartbeat timeout: nothing received for ${idle} ms`,
-          false,
-        );
+        this.#finish(HEARTBEAT_TIMEOUT, `Heartbeat timeout: nothing received for ${idle} ms`, false);
       }
     };
     this.#heartbeatTimer = clock.setTimeout(check, limit);

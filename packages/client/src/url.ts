@@ -24,13 +24,15 @@ export function endpointUrl(base: URL, path: string): string {
 }
 
 /**
- * `length` random characters of `alphabet`, from the cryptographic random source. Session ids are 16
- * characters of the default 32-letter alphabet, 5 bits each, 80 bits in all: anyone who knows a session id can
- * post into the session (that is how xhr_send works). The server id is 3 digits, for a load balancer to route a
- * session's requests to one node (`byte % 10` leans very slightly towards 0-5, which routing does not mind).
+ * `length` random digits in base `radix`, from the cryptographic random source. Session ids are 16 base-32
+ * digits (`0-9a-v`: 256 is a multiple of 32, so each is uniform), 5 bits each, 80 bits in all: anyone who knows a
+ * session id can post into the session (that is how xhr_send works). The server id is 3 decimal digits, for a
+ * load balancer to route a session's requests to one node (`byte % 10` leans very slightly towards 0-5, which
+ * routing does not mind). Digits from `toString(radix)` rather than an alphabet string: 36 B less in the gzipped
+ * script-tag file.
  */
-export function randomId(length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz012345'): string {
+export function randomId(length: number, radix = 32): string {
   let id = '';
-  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += alphabet[byte % alphabet.length];
+  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += (byte % radix).toString(radix);
   return id;
 }

@@ -24,7 +24,7 @@ describe('negotiation', () => {
     expect(http.requests.map((r) => r.url)).toEqual(['http://example.test/echo/info']);
     expect(FakeWebSocket.instances).toHaveLength(0);
     await advance(10);
-    expect(FakeWebSocket.last().url).toMatch(/^ws:\/\/example\.test\/echo\/\d{3}\/[a-z0-5]{16}\/websocket$/);
+    expect(FakeWebSocket.last().url).toMatch(/^ws:\/\/example\.test\/echo\/\d{3}\/[0-9a-v]{16}\/websocket$/);
     FakeWebSocket.last().frame('o');
     expect(socket.readyState).toBe(SockwireSocket.OPEN);
     expect(socket.transport).toBe('websocket');

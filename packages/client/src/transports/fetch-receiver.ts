@@ -1,4 +1,5 @@
-import { CloseCode, SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
+import { SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
+import { ABNORMAL } from '../close-codes.js';
 import type { Env } from '../env.js';
 import { describe } from '../util.js';
 import type { Receiver } from './http.js';
@@ -35,7 +36,7 @@ export function fetchReceiver(path: string): Receiver {
     read().catch((error: unknown) => {
       if (signal.aborted) return;
       if (error instanceof SockJSProtocolError) sink.end(error.closeCode, error.message);
-      else sink.end(CloseCode.ABNORMAL, `${path} failed: ${describe(error)}`);
+      else sink.end(ABNORMAL, `${path} failed: ${describe(error)}`);
     });
     return () => controller.abort();
   };

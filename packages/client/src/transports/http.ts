@@ -1,4 +1,4 @@
-import { CloseCode } from '@sockwire/protocol';
+import { ABNORMAL } from '../close-codes.js';
 import type { Env } from '../env.js';
 import { describe } from '../util.js';
 import type { TransportContext, TransportFactory, TransportName } from './transport.js';
@@ -53,7 +53,7 @@ export function httpTransport(
             if (closed) return;
             if (code !== undefined) fail(code, reason as string);
             // A response that ends with no frame at all is not SockJS talking: stop rather than spin.
-            else if (frames === 0) fail(CloseCode.ABNORMAL, 'Receiving request ended without a frame');
+            else if (frames === 0) fail(ABNORMAL, 'Receiving request ended without a frame');
             else poll();
           },
         });
@@ -92,11 +92,11 @@ export function httpTransport(
           (response) => {
             sent();
             if (response.status === 204 || response.status === 200) flush();
-            else fail(CloseCode.ABNORMAL, 'xhr_send failed: HTTP ' + response.status);
+            else fail(ABNORMAL, 'xhr_send failed: HTTP ' + response.status);
           },
           (error: unknown) => {
             sent();
-            fail(CloseCode.ABNORMAL, 'xhr_send failed: ' + describe(error));
+            fail(ABNORMAL, 'xhr_send failed: ' + describe(error));
           },
         );
       };

@@ -1,4 +1,4 @@
-import { CloseCode } from '@sockwire/protocol';
+import { ABNORMAL, PROTOCOL_ERROR } from '../close-codes.js';
 import type { TransportFactory } from './transport.js';
 
 // `ws` (Node) raises an error event when a connecting socket is closed, and throws it if nobody listens.
@@ -23,13 +23,13 @@ export const WebSocketTransport: TransportFactory = {
       } else {
         detach();
         ws.close();
-        listener.close(CloseCode.PROTOCOL_ERROR, 'Binary WebSocket message (SockJS frames are text)');
+        listener.close(PROTOCOL_ERROR, 'Binary WebSocket message (SockJS frames are text)');
       }
     };
     ws.onclose = ({ code, reason }: { code: number; reason: string }) => {
       detach();
       // 1005 means the close frame had no status: to us that is the same as no close frame at all.
-      listener.close(code === 1005 ? CloseCode.ABNORMAL : code, reason || 'WebSocket connection broken');
+      listener.close(code === 1005 ? ABNORMAL : code, reason || 'WebSocket connection broken');
     };
     return {
       // SockJS wants a JSON array per message; batching buys nothing on a socket that is already framed.
