@@ -3,9 +3,10 @@
  * `wasClean` is true when the server sent a close frame or the application called `close()`.
  */
 export class SockwireCloseEvent extends Event {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
+  // `declare`: assigned in the constructor, so no field declarations need emitting (they cost the bundle).
+  declare readonly code: number;
+  declare readonly reason: string;
+  declare readonly wasClean: boolean;
 
   constructor(code: number, reason: string, wasClean: boolean) {
     super('close');

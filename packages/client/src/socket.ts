@@ -40,8 +40,8 @@ export class SockwireSocket extends EventTarget {
   readonly CLOSING = CLOSING;
   readonly CLOSED = CLOSED;
 
-  /** The service URL, resolved (`ws:` given becomes `http:`). */
-  readonly url: string;
+  /** The service URL, resolved (`ws:` given becomes `http:`). Set in the constructor (`declare`: no field emitted). */
+  declare readonly url: string;
   /** SockJS negotiates no subprotocol. */
   readonly protocol = '';
   readonly extensions = '';

@@ -22,9 +22,9 @@ export function utf8Length(text: string): number {
 /** The W3C argument checks of `WebSocket.close()`. */
 export function checkCloseArguments(code: number | undefined, reason: string | undefined): void {
   if (code !== undefined && !isApplicationCloseCode(code)) {
-    throw new DOMException(`Close code ${code} is neither 1000 nor in 3000-4999`, 'InvalidAccessError');
+    throw new DOMException(`Close code ${code} is not 1000 or 3000-4999`, 'InvalidAccessError');
   }
   if (reason !== undefined && utf8Length(reason) > 123) {
-    throw new DOMException('Close reason longer than 123 UTF-8 bytes', 'SyntaxError');
+    throw new DOMException('Close reason over 123 UTF-8 bytes', 'SyntaxError');
   }
 }

@@ -16,8 +16,9 @@ export type ProtocolErrorCode =
  */
 export class SockJSProtocolError extends Error {
   override readonly name = 'SockJSProtocolError';
-  readonly code: ProtocolErrorCode;
-  readonly closeCode: number;
+  // `declare`: assigned in the constructor, so no field declarations need emitting (they cost the bundle).
+  declare readonly code: ProtocolErrorCode;
+  declare readonly closeCode: number;
 
   constructor(code: ProtocolErrorCode, message: string, closeCode: number = CloseCode.PROTOCOL_ERROR) {
     super(message);

@@ -23,7 +23,7 @@ export const WebSocketTransport: TransportFactory = {
       } else {
         detach();
         ws.close();
-        listener.close(PROTOCOL_ERROR, 'Binary WebSocket message (SockJS frames are text)');
+        listener.close(PROTOCOL_ERROR, 'Binary message: SockJS sends text only');
       }
     };
     ws.onclose = ({ code, reason }: { code: number; reason: string }) => {
