@@ -12,12 +12,11 @@ import type { Receiver } from './http.js';
 export function fetchReceiver(path: string): Receiver {
   return (context, sink) => {
     const controller = new AbortController();
-    const { signal } = controller;
     const read = async (): Promise<void> => {
       const response = await (context.env.fetch as NonNullable<Env['fetch']>)(context.url(path), {
         method: 'POST',
         credentials: context.credentials,
-        signal,
+        signal: controller.signal,
       });
       if (response.status !== 200 || response.body === null) throw new Error('HTTP ' + response.status);
       const reader = response.body.getReader();
@@ -25,16 +24,11 @@ export function fetchReceiver(path: string): Receiver {
       const lines = new XhrStreamDecoder();
       for (;;) {
         const { done, value } = await reader.read();
-        if (signal.aborted) return;
         if (done) return sink.end();
-        for (const frame of lines.push(text.decode(value, { stream: true }))) {
-          if (signal.aborted) return;
-          sink.frame(frame);
-        }
+        for (const frame of lines.push(text.decode(value, { stream: true }))) sink.frame(frame);
       }
     };
     read().catch((error: unknown) => {
-      if (signal.aborted) return;
       if (error instanceof SockJSProtocolError) sink.end(error.closeCode, error.message);
       else sink.end(ABNORMAL, `${path} failed: ${describe(error)}`);
     });

@@ -16,7 +16,10 @@ export interface ReceiverSink {
   end(code?: number, reason?: string): void;
 }
 
-/** Start one receiving request; returns a function that aborts it (after which the sink hears nothing). */
+/**
+ * Start one receiving request; returns a function that aborts it. The sink may still hear from an aborted
+ * request (a fetch receiver does not check): the transport aborts only when it closes, and ignores the sink then.
+ */
 export type Receiver = (context: TransportContext, sink: ReceiverSink) => () => void;
 
 /**
