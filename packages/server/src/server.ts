@@ -119,7 +119,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     if (path === null) return false;
     request.on('error', () => {});
     response.on('error', () => {});
-    this.handleRequest(request, response, path.path, new URLSearchParams(path.query));
+    this.handleRequest(request, response, path.path, path.query);
     return true;
   }
 
@@ -146,7 +146,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
-    query: URLSearchParams,
+    query: string,
   ): void {
     if (this.closed) {
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=UTF-8', Connection: 'close' });

@@ -44,6 +44,12 @@ export class HttpReceiver implements Receiver {
   /** Bytes a streaming response may carry; 0 for polling. */
   private readonly responseLimit: number;
   private readonly timers: Timers;
+  /**
+   * Polling responses answered here hold their head back until the one frame is known, so that it goes out
+   * with a Content-Length (one write, no chunked framing) rather than chunked. Null once written, and for
+   * streaming or relayed responses (their head is already out).
+   */
+  private pendingHead: ((contentLength: number) => void) | null;
   private sent = 0;
   private finished = false;
 
@@ -53,8 +59,10 @@ export class HttpReceiver implements Receiver {
     frame: (frame: string) => string,
     responseLimit: number,
     timers: Timers,
+    pendingHead: ((contentLength: number) => void) | null = null,
   ) {
     this.timers = timers;
+    this.pendingHead = pendingHead;
     this.transport = transport;
     this.response = response;
     this.frame = frame;
@@ -72,7 +80,8 @@ export class HttpReceiver implements Receiver {
         events.onAbort();
       }
     });
-    this.response.on('drain', () => events.onDrain());
+    // A poll ends with its one frame: nothing can wait for it to drain.
+    if (this.responseLimit > 0) this.response.on('drain', () => events.onDrain());
   }
 
   sendFrame(frame: string): boolean {
@@ -80,6 +89,7 @@ export class HttpReceiver implements Receiver {
     const data = framedBytes(this.frame, frame);
     if (this.responseLimit === 0) {
       this.finished = true;
+      this.writeHead(data.length);
       this.response.end(data);
       return false;
     }
@@ -92,9 +102,17 @@ export class HttpReceiver implements Receiver {
     return true;
   }
 
+  private writeHead(contentLength: number): void {
+    const head = this.pendingHead;
+    if (head === null) return;
+    this.pendingHead = null;
+    head(contentLength);
+  }
+
   end(): void {
     if (this.finished) return;
     this.finished = true;
+    this.writeHead(0);
     this.response.end();
     // A client that stopped reading would hold the socket (and what is buffered for it) forever.
     if (this.response.writableLength > 0) {

@@ -81,43 +81,51 @@ export class BodyTooLargeError extends Error {
 
 /**
  * Read a request body as UTF-8, refusing more than `limit` bytes (checked against Content-Length up front and
- * against what actually arrives). Rejects if the client goes away before the body is complete.
+ * against what actually arrives). Fails if the client goes away before the body is complete. Calls `done`
+ * exactly once. A callback, not a promise: this runs for every message a client sends over HTTP.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLargeError(`Request body of ${declared} bytes exceeds the limit of ${limit}`));
+export function readBody(
+  request: IncomingMessage,
+  limit: number,
+  done: (error: Error | null, body: string) => void,
+): void {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    done(new BodyTooLargeError(`Request body of ${declared} bytes exceeds the limit of ${limit}`), '');
+    return;
+  }
+  let first: Buffer | null = null;
+  let more: Buffer[] | null = null;
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      cleanup();
+      done(new BodyTooLargeError(`Request body exceeds the limit of ${limit} bytes`), '');
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new BodyTooLargeError(`Request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size).toString('utf8'));
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(new Error('Request aborted before its body was complete'));
-    };
-    const cleanup = () => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('close', onAbort);
-    };
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('close', onAbort);
-  });
+    // Small bodies arrive in one chunk: no array and no copy for them.
+    if (first === null) first = chunk;
+    else if (more === null) more = [first, chunk];
+    else more.push(chunk);
+  };
+  const onEnd = () => {
+    cleanup();
+    const body = more !== null ? Buffer.concat(more, size) : first;
+    done(null, body === null ? '' : body.toString('utf8'));
+  };
+  const onAbort = () => {
+    cleanup();
+    done(new Error('Request aborted before its body was complete'), '');
+  };
+  const cleanup = () => {
+    request.off('data', onData);
+    request.off('end', onEnd);
+    request.off('close', onAbort);
+  };
+  request.on('data', onData);
+  request.on('end', onEnd);
+  request.on('close', onAbort);
 }
 
 /** Per-process unique ids for connections (not the client's session id, which stays private). */

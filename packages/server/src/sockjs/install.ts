@@ -8,7 +8,8 @@ export interface InstalledService {
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
-    query: URLSearchParams,
+    /** The raw query string (without `?`): parsed only by the endpoints that read it. */
+    query: string,
   ): void;
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, path: string): void;
 }
@@ -64,7 +65,7 @@ class Dispatcher {
     // A client resetting mid-request must never become an unhandled 'error' event.
     request.on('error', ignore);
     response.on('error', ignore);
-    found.service.handleRequest(request, response, found.path, new URLSearchParams(found.query));
+    found.service.handleRequest(request, response, found.path, found.query);
   };
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

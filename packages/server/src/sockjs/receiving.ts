@@ -144,9 +144,21 @@ function serveLocally(
   receiving: ReceivingRequest,
 ): void {
   const spec = receivingSpec(receiving);
-  response.writeHead(200, sessionHeaders(service.options, request, response, spec.contentType));
-  if (spec.prelude !== '') response.write(spec.prelude);
+  const headers = sessionHeaders(service.options, request, response, spec.contentType);
   const session = service.openSession(sessionId, receiving.transport, requestInfo(request));
-  const limit = spec.streaming ? service.options.responseLimit : 0;
-  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, limit, service.options.timers));
+  const { timers } = service.options;
+  if (spec.streaming) {
+    response.writeHead(200, headers);
+    if (spec.prelude !== '') response.write(spec.prelude);
+    session.attach(
+      new HttpReceiver(receiving.transport, response, spec.frame, service.options.responseLimit, timers),
+    );
+    return;
+  }
+  // A poll's head waits for its frame, to go out with it and its length in one write.
+  const head = (contentLength: number): void => {
+    headers['Content-Length'] = contentLength;
+    response.writeHead(200, headers);
+  };
+  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, 0, timers, head));
 }

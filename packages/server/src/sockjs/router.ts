@@ -22,7 +22,8 @@ type SessionHandler = (
   request: IncomingMessage,
   response: ServerResponse,
   sessionId: string,
-  query: URLSearchParams,
+  /** The raw query string: most requests never need it parsed. */
+  query: string,
 ) => void | Promise<void>;
 
 interface Route {
@@ -78,7 +79,7 @@ export function routeRequest(
   request: IncomingMessage,
   response: ServerResponse,
   path: string,
-  query: URLSearchParams,
+  query: string,
 ): void {
   const method = request.method ?? 'GET';
   if (path === '' || path === '/') {

@@ -102,6 +102,12 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   private receiver: Receiver | null = null;
   private queue: string[] = [];
   private queuedBytes = 0;
+  /**
+   * The receiver's buffered bytes as of the last frame sent. Between frames the receiver's buffer can only
+   * shrink (the OS takes bytes), so this is an upper bound that `write()` can test per message without
+   * reaching into the socket; the exact figure is read only near a limit.
+   */
+  private receiverBuffered = 0;
   private flushScheduled = false;
   private needDrain = false;
   private closeInfo: CloseInfo | null = null;
@@ -171,7 +177,10 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
       return;
     }
     this.receiver = receiver;
-    this.clearLifetimeTimer();
+    this.receiverBuffered = 0;
+    // The disconnect timer stays pending (it is ignored while a receiver is attached) so that the next detach
+    // restarts it instead of allocating a new one: a polling session would otherwise set and clear two
+    // timers per poll.
     receiver.bind({
       onAbort: (info) => this.receiverLost(receiver, info),
       onDrain: () => this.checkDrain(),
@@ -183,7 +192,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     }
     this.flush();
     // A receiver still waiting (a poll with nothing to carry yet, or a stream) gets heartbeats from now on.
-    if (this.receiver === receiver && this.heartbeatTimer === null) this.scheduleHeartbeat();
+    if (this.receiver === receiver) this.scheduleHeartbeat();
   }
 
   /** Messages from the client. */
@@ -198,6 +207,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     const receiver = this.receiver;
     if (receiver === null) return false;
     if (receiver.sendFrame(frame, this.needDrain)) {
+      this.receiverBuffered = receiver.bufferedAmount;
       this.scheduleHeartbeat();
       return true;
     }
@@ -208,13 +218,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   private detach(receiver: Receiver): void {
     if (this.receiver !== receiver) return;
     this.receiver = null;
-    this.clearHeartbeat();
-    if (this.currentState !== 'closed') {
-      this.lifetimeTimer = this.host.options.timers.setTimeout(
-        () => this.expire(),
-        this.host.options.disconnectDelay,
-      );
-    }
+    // The heartbeat timer is left pending: it does nothing without a receiver, and the next attach restarts it.
+    if (this.currentState !== 'closed') this.restartLifetimeTimer();
   }
 
   private receiverLost(receiver: Receiver, info: CloseInfo | undefined): void {
@@ -239,7 +244,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     const quoted = quoteOnce(text);
     this.queue.push(quoted.json);
     this.queuedBytes += quoted.bytes;
-    const buffered = this.bufferedAmount;
+    let buffered = this.queuedBytes + this.receiverBuffered;
+    if (buffered >= this.host.options.highWaterMark) buffered = this.bufferedAmount;
     if (buffered > this.host.options.maxBufferedBytes) {
       this.overflow();
       return false;
@@ -368,6 +374,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
       this.host.removed(this);
       return;
     }
+    // A receiver came back since the timer was last restarted: the disconnect delay runs only without one.
+    if (this.receiver !== null) return;
     const info = this.closeInfo ?? { code: 1006, reason: 'Session timed out', wasClean: false };
     this.finish(info, false);
   }
@@ -384,7 +392,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     this.clearLifetimeTimer();
     if (tombstone && this.sessionId !== null) {
       this.lifetimeTimer = this.host.options.timers.setTimeout(
-        () => this.expire(),
+        this.lifetimeDue,
         this.host.options.disconnectDelay,
       );
     } else {
@@ -430,6 +438,19 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
       this.heartbeatTimer = null;
     }
   }
+
+  /** The disconnect delay starts again from now. */
+  private restartLifetimeTimer(): void {
+    const timers = this.host.options.timers;
+    if (this.lifetimeTimer !== null && timers.refresh !== undefined) {
+      timers.refresh(this.lifetimeTimer);
+      return;
+    }
+    this.clearLifetimeTimer();
+    this.lifetimeTimer = timers.setTimeout(this.lifetimeDue, this.host.options.disconnectDelay);
+  }
+
+  private readonly lifetimeDue = (): void => this.expire();
 
   private clearLifetimeTimer(): void {
     if (this.lifetimeTimer !== null) {

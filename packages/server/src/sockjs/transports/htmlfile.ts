@@ -9,7 +9,7 @@ export function handleHtmlfile(
   request: IncomingMessage,
   response: ServerResponse,
   sessionId: string,
-  query: URLSearchParams,
+  query: string,
 ): void {
   const callback = callbackParameter(query, response);
   if (callback !== null)

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeClientPayload, decodeJsonpSendBody, SockJSProtocolError } from '@sockwire/protocol';
-import type { ClusterRelay } from '../cluster-relay.js';
 import { BodyTooLargeError, readBody, sendText, sessionHeaders } from '../http.js';
 import type { SockjsService } from '../service.js';
 
 const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
+
+type SendKind = 'xhr' | 'jsonp';
 
 /**
  * `POST .../xhr_send` and `.../jsonp_send`: messages from the client to an existing session.
@@ -12,67 +13,124 @@ const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).
  * Unknown or closed sessions get 404 (the client must not believe its messages were taken). A bad payload
  * gets 500 with the protocol's message and leaves the session open, as the protocol suite expects; an
  * oversized one gets 413 and the connection is dropped after the answer, since the rest of its body is unread.
+ * A session held by this node is served without a promise in the way (this is the path of every message a
+ * client sends over HTTP); in a cluster, one held elsewhere is looked up and relayed.
  */
-export async function handleSend(
+export function handleSend(
   service: SockjsService,
   request: IncomingMessage,
   response: ServerResponse,
   sessionId: string,
-  kind: 'xhr' | 'jsonp',
-): Promise<void> {
+  kind: SendKind,
+): void | Promise<void> {
   const session = service.findSession(sessionId);
-  // In a cluster, a session this node does not hold may live on another node.
-  const route =
-    session === undefined && service.relay !== null ? await service.relay.route(sessionId, false) : null;
-  const owner = route?.kind === 'remote' ? route.node : null;
-  if (owner === null && (session === undefined || session.isClosed)) {
+  if (session === undefined && service.relay !== null) {
+    return relaySend(service, request, response, sessionId, kind);
+  }
+  if (session === undefined || session.isClosed) {
     sendText(response, 404, NO_SESSION);
     return;
   }
-  let body: string;
-  try {
-    body = await readBody(request, service.options.maxMessageSize);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      response.shouldKeepAlive = false;
-      sendText(
-        response,
-        413,
-        `Sockwire: ${error.message}. Send smaller messages or raise the server's maxMessageSize option.\n`,
-      );
-      // Read and discard the rest for a moment, so that the client sees the 413 rather than a reset.
-      request.resume();
-      response.on('finish', () => {
-        const timer = service.options.timers.setTimeout(() => request.destroy(), 2000);
-        request.once('close', () => service.options.timers.clearTimeout(timer));
-      });
+  readBody(request, service.options.maxMessageSize, (error, body) => {
+    try {
+      const messages = error === null ? decodeSend(response, body, request, kind) : null;
+      if (error !== null) refuseBody(service, request, response, error);
+      if (messages === null) return;
+      acknowledge(service, request, response, kind);
+      session.receive(messages);
+    } catch (thrown) {
+      // An application 'data' listener threw: answered like any handler failure (see routeRequest).
+      service.options.log('error', `sockjs ${kind}_send: ${(thrown as Error).message}`);
+      sendText(response, 500, 'Internal server error\n');
     }
+  });
+}
+
+/** In a cluster: the session is on another node (or nowhere); its messages go there, and its answer back. */
+async function relaySend(
+  service: SockjsService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  sessionId: string,
+  kind: SendKind,
+): Promise<void> {
+  const relay = service.relay;
+  if (relay === null) return;
+  const route = await relay.route(sessionId, false);
+  // Not on this node (the caller looked), and not on another: it ended, or was lost with its node.
+  if (route.kind !== 'remote') {
+    sendText(response, 404, NO_SESSION);
     return;
   }
-  let messages: string[];
+  const { error, body } = await new Promise<{ error: Error | null; body: string }>((resolve) =>
+    readBody(request, service.options.maxMessageSize, (error, body) => resolve({ error, body })),
+  );
+  if (error !== null) {
+    refuseBody(service, request, response, error);
+    return;
+  }
+  const messages = decodeSend(response, body, request, kind);
+  if (messages === null) return;
+  const status = await relay.relaySend(route.node, sessionId, messages);
+  if (status !== 204) {
+    sendText(
+      response,
+      status === 404 ? 404 : 503,
+      status === 404 ? NO_SESSION : "Sockwire: the session's server did not answer.\n",
+    );
+    return;
+  }
+  acknowledge(service, request, response, kind);
+}
+
+/** The messages of a send body, or null after answering 500 with the protocol's message. */
+function decodeSend(
+  response: ServerResponse,
+  body: string,
+  request: IncomingMessage,
+  kind: SendKind,
+): string[] | null {
   try {
     const payload = kind === 'jsonp' ? decodeJsonpSendBody(body, request.headers['content-type']) : body;
-    messages = decodeClientPayload(payload);
+    return decodeClientPayload(payload);
   } catch (error) {
     if (!(error instanceof SockJSProtocolError)) throw error;
     sendText(response, 500, error.message);
-    return;
+    return null;
   }
-  if (owner !== null) {
-    const status = await (service.relay as ClusterRelay).relaySend(owner, sessionId, messages);
-    if (status !== 204) {
-      sendText(
-        response,
-        status === 404 ? 404 : 503,
-        status === 404 ? NO_SESSION : "Sockwire: the session's server did not answer.\n",
-      );
-      return;
-    }
-  }
-  const contentType = 'text/plain; charset=UTF-8';
-  const headers = sessionHeaders(service.options, request, response, contentType);
+}
+
+/** A body that could not be read: 413 when too large; nothing to answer when the client left. */
+function refuseBody(
+  service: SockjsService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  error: Error,
+): void {
+  if (!(error instanceof BodyTooLargeError)) return;
+  response.shouldKeepAlive = false;
+  sendText(
+    response,
+    413,
+    `Sockwire: ${error.message}. Send smaller messages or raise the server's maxMessageSize option.\n`,
+  );
+  // Read and discard the rest for a moment, so that the client sees the 413 rather than a reset.
+  request.resume();
+  response.on('finish', () => {
+    const timer = service.options.timers.setTimeout(() => request.destroy(), 2000);
+    request.once('close', () => service.options.timers.clearTimeout(timer));
+  });
+}
+
+/** The messages were taken: 204 (200 `ok` for JSONP, which some browsers need on form posts). */
+function acknowledge(
+  service: SockjsService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  kind: SendKind,
+): void {
+  const headers = sessionHeaders(service.options, request, response, 'text/plain; charset=UTF-8');
   if (kind === 'jsonp') {
-    // Some browsers mishandle 204 on form posts; the protocol answers `ok`.
     headers['Content-Length'] = 2;
     response.writeHead(200, headers);
     response.end('ok');
@@ -80,5 +138,4 @@ export async function handleSend(
     response.writeHead(204, headers);
     response.end();
   }
-  session?.receive(messages);
 }
