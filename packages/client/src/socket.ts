@@ -85,7 +85,8 @@ export class SockwireSocket extends EventTarget {
     // Once the socket is closing, late callbacks (of a misbehaving transport, say) are ignored.
     this.#cancel = connect(env, base, candidates, options, {
       open: (transport, factory) => {
-        if (!this.#setState(OPEN)) return transport.close();
+        // No state check: closing cancels the negotiation first, so it only ever opens a connecting socket.
+        this.#state = OPEN;
         this.#current = transport;
         this.#currentName = factory.transportName;
         this.#lastReceived = this.#clock.now();

@@ -64,22 +64,20 @@ export function httpTransport(
       poll();
 
       // Sending: one xhr_send in flight at a time; what is sent meanwhile waits and goes in one next request.
-      // `sizes[i]` is the UTF-8 size of `queue[i]`; `buffered` counts the queued and the in-flight bytes.
-      const queue: string[] = [];
-      const sizes: number[] = [];
+      // The queue holds each message with its UTF-8 size; `buffered` counts the queued and the in-flight bytes.
+      const queue: [quoted: string, bytes: number][] = [];
       let buffered = 0;
       let sending = false;
       const flush = (): void => {
         if (sending || queue.length === 0) return;
-        let length = (queue[0] as string).length;
-        let count = 1;
-        while (count < queue.length && length + (queue[count] as string).length < MAX_BATCH_LENGTH) {
-          length += (queue[count] as string).length + 1;
-          count++;
-        }
-        const body = '[' + queue.splice(0, count).join(',') + ']';
+        let body = '';
         let bytes = 0;
-        for (const size of sizes.splice(0, count)) bytes += size;
+        // The first message goes even alone over the limit.
+        while (queue[0] && (!body || body.length + queue[0][0].length < MAX_BATCH_LENGTH)) {
+          const [quoted, size] = queue.shift() as [string, number];
+          body += (body && ',') + quoted;
+          bytes += size;
+        }
         const sent = (): void => {
           sending = false;
           buffered -= bytes;
@@ -87,7 +85,7 @@ export function httpTransport(
         sending = true;
         (context.env.fetch as NonNullable<Env['fetch']>)(context.url('xhr_send'), {
           method: 'POST',
-          body,
+          body: '[' + body + ']',
           // No headers: a string body goes as text/plain;charset=UTF-8, which keeps the request "simple"
           // for CORS (no preflight round trip).
           credentials: context.credentials,
@@ -105,8 +103,7 @@ export function httpTransport(
       };
       return {
         send(quoted, bytes) {
-          queue.push(quoted);
-          sizes.push(bytes);
+          queue.push([quoted, bytes]);
           buffered += bytes;
           flush();
         },
