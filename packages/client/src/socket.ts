@@ -120,12 +120,12 @@ export class SockwireSocket extends EventTarget {
   send(data: string): void {
     if (typeof data !== 'string') throw new TypeError('SockJS sends text only');
     if (this.#state === CONNECTING)
-      throw new DOMException('The socket is still connecting', 'InvalidStateError');
+      throw new DOMException('Still connecting', 'InvalidStateError');
     if (this.#state !== OPEN) return;
     const bytes = utf8Length(data);
     const limit = this.#options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
     if (this.bufferedAmount + bytes > limit) {
-      throw new DOMException(`Send buffer over maxBufferedAmount (${limit} bytes)`, 'QuotaExceededError');
+      throw new DOMException(`Over maxBufferedAmount (${limit} bytes)`, 'QuotaExceededError');
     }
     (this.#current as Transport).send(quoteClientMessage(data), bytes);
   }
