@@ -19,14 +19,24 @@ export interface ResponseSink {
  * session (see `messagesFrame` in session.ts), so each transport's framing and UTF-8 encoding is done once
  * and one buffer is written to every response.
  */
-const lastFramed = new WeakMap<(frame: string) => string, { frame: string; bytes: Buffer }>();
+interface Framed {
+  frame: string;
+  data: string;
+  /** Encoded when the frame is sent a second time: a frame sent once is written as its string. */
+  bytes: Buffer | null;
+}
 
-function framedBytes(framing: (frame: string) => string, frame: string): Buffer {
+const lastFramed = new WeakMap<(frame: string) => string, Framed>();
+
+function framed(framing: (frame: string) => string, frame: string): string | Buffer {
   const last = lastFramed.get(framing);
-  if (last !== undefined && last.frame === frame) return last.bytes;
-  const bytes = Buffer.from(framing(frame), 'utf8');
-  lastFramed.set(framing, { frame, bytes });
-  return bytes;
+  if (last === undefined || last.frame !== frame) {
+    const data = framing(frame);
+    lastFramed.set(framing, { frame, data, bytes: null });
+    return data;
+  }
+  last.bytes ??= Buffer.from(last.data, 'utf8');
+  return last.bytes;
 }
 
 /** How long an ended response may wait for a client that does not read before its socket is dropped. */
@@ -86,15 +96,16 @@ export class HttpReceiver implements Receiver {
 
   sendFrame(frame: string): boolean {
     if (this.finished) return false;
-    const data = framedBytes(this.frame, frame);
+    const data = framed(this.frame, frame);
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (this.responseLimit === 0) {
       this.finished = true;
-      this.writeHead(data.length);
+      this.writeHead(bytes);
       this.response.end(data);
       return false;
     }
     this.response.write(data);
-    this.sent += data.length;
+    this.sent += bytes;
     if (this.sent >= this.responseLimit) {
       this.end();
       return false;

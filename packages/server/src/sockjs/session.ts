@@ -40,14 +40,18 @@ export function requestInfo(request: IncomingMessage): RelayedRequest {
  * The last message quoted, kept so that writing one message to many sessions in a row (a broadcast: the
  * broker's fan-out does exactly that) quotes and measures it once rather than once per session.
  */
-let lastQuoted: { text: string; json: string; bytes: number } = { text: '', json: '""', bytes: 0 };
+let lastText = '';
+let lastJson = '""';
+/** What the client will receive of the last message: its quotes and escapes are framing, not counted. */
+let lastBytes = 0;
 
-function quoteOnce(text: string): { json: string; bytes: number } {
-  if (text !== lastQuoted.text) {
-    // `bytes` counts what the client will receive of this message; the quotes and escapes are framing.
-    lastQuoted = { text, json: quote(text), bytes: Buffer.byteLength(text) };
+/** Quote `text` unless it is the message quoted last; read the result from `lastJson` and `lastBytes`. */
+function quoteOnce(text: string): void {
+  if (text !== lastText) {
+    lastText = text;
+    lastJson = quote(text);
+    lastBytes = Buffer.byteLength(text);
   }
-  return lastQuoted;
 }
 
 /**
@@ -241,9 +245,9 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     if (this.currentState !== 'open') return false;
     const text = String(message);
     // The queue holds quoted messages, so a flush only joins them; a broadcast is quoted once for all.
-    const quoted = quoteOnce(text);
-    this.queue.push(quoted.json);
-    this.queuedBytes += quoted.bytes;
+    quoteOnce(text);
+    this.queue.push(lastJson);
+    this.queuedBytes += lastBytes;
     let buffered = this.queuedBytes + this.receiverBuffered;
     if (buffered >= this.host.options.highWaterMark) buffered = this.bufferedAmount;
     if (buffered > this.host.options.maxBufferedBytes) {

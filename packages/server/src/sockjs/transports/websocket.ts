@@ -11,18 +11,21 @@ import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from '.
 const BINARY_FALSE = Object.freeze({ binary: false });
 
 /**
- * The last frame encoded. A broadcast hands the same frame string to every session (see `messagesFrame`
- * in session.ts), so it is encoded to UTF-8 once and the one buffer is written to every socket (ws does not
- * modify what a server sends: no masking).
+ * The last frame sent, and its UTF-8 bytes once it is sent a second time. A broadcast hands the same frame
+ * string to every session (see `messagesFrame` in session.ts): it is encoded once and the one buffer goes to
+ * every socket (ws does not modify what a server sends: no masking). A frame sent once (an echo) goes as the
+ * string, which the socket encodes as it writes, with no buffer allocated here.
  */
 let lastFrame = '';
-let lastFrameBytes = Buffer.alloc(0);
+let lastFrameBytes: Buffer | null = null;
 
-function frameBytes(frame: string): Buffer {
+function frameData(frame: string): string | Buffer {
   if (frame !== lastFrame) {
     lastFrame = frame;
-    lastFrameBytes = Buffer.from(frame, 'utf8');
+    lastFrameBytes = null;
+    return frame;
   }
+  lastFrameBytes ??= Buffer.from(frame, 'utf8');
   return lastFrameBytes;
 }
 
@@ -54,7 +57,7 @@ class WebSocketReceiver implements Receiver {
 
   sendFrame(frame: string, notifyDrain = false): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    const data = frameBytes(frame);
+    const data = frameData(frame);
     if (notifyDrain) this.socket.send(data, BINARY_FALSE, this.afterSend);
     else this.socket.send(data, BINARY_FALSE);
     return true;
