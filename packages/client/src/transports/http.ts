@@ -78,10 +78,6 @@ export function httpTransport(
           body += (body && ',') + quoted;
           bytes += size;
         }
-        const sent = (): void => {
-          sending = false;
-          buffered -= bytes;
-        };
         sending = true;
         (context.env.fetch as NonNullable<Env['fetch']>)(context.url('xhr_send'), {
           method: 'POST',
@@ -89,17 +85,18 @@ export function httpTransport(
           // No headers: a string body goes as text/plain;charset=UTF-8, which keeps the request "simple"
           // for CORS (no preflight round trip).
           credentials: context.credentials,
-        }).then(
-          (response) => {
-            sent();
-            if (response.status === 204 || response.status === 200) flush();
-            else fail(ABNORMAL, 'xhr_send failed: HTTP ' + response.status);
-          },
-          (error: unknown) => {
-            sent();
-            fail(ABNORMAL, 'xhr_send failed: ' + describe(error));
-          },
-        );
+        })
+          // The outcome, `true` when the server took the batch or else what went wrong, then one path for both.
+          .then(
+            (response) => response.status === 204 || response.status === 200 || 'HTTP ' + response.status,
+            describe,
+          )
+          .then((outcome) => {
+            sending = false;
+            buffered -= bytes;
+            if (outcome === true) flush();
+            else fail(ABNORMAL, 'xhr_send failed: ' + outcome);
+          });
       };
       return {
         send(quoted, bytes) {
