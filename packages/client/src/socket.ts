@@ -119,8 +119,7 @@ export class SockwireSocket extends EventTarget {
    */
   send(data: string): void {
     if (typeof data !== 'string') throw new TypeError('SockJS sends text only');
-    if (this.#state === CONNECTING)
-      throw new DOMException('Still connecting', 'InvalidStateError');
+    if (this.#state === CONNECTING) throw new DOMException('Still connecting', 'InvalidStateError');
     if (this.#state !== OPEN) return;
     const bytes = utf8Length(data);
     const limit = this.#options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
