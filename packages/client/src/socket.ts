@@ -184,7 +184,7 @@ export class SockwireSocket extends EventTarget {
       if (idle < limit) {
         this.#heartbeatTimer = clock.setTimeout(check, limit - idle);
       } else {
-        this.#finish(HEARTBEAT_TIMEOUT, `Heartbeat timeout: nothing received for ${idle} ms`, false);
+        this.#finish(HEARTBEAT_TIMEOUT, `Heartbeat timed out after ${idle} ms`, false);
       }
     };
     this.#heartbeatTimer = clock.setTimeout(check, limit);

@@ -142,8 +142,8 @@ describe('closing', () => {
 
   it.each([
     ['a[broken', 'Malformed message frame: broken JSON'],
-    ['a{"not":"an array"}', 'Malformed message frame: expected an array of strings'],
-    ['a[1,2]', 'Malformed message frame: expected an array of strings'],
+    ['a{"not":"an array"}', 'Malformed message frame: expected strings'],
+    ['a[1,2]', 'Malformed message frame: expected strings'],
     ['x', 'Unknown frame type "x"'],
     ['', 'Empty frame'],
     ['c[3000]', 'Malformed close frame: expected [code, "reason"]'],

@@ -67,17 +67,14 @@ export function decodeServerFrame(frame: string): ServerFrame {
     case 'a': {
       const value = parseJson(frame.slice(1), 'message');
       if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) {
-        throw new SockJSProtocolError(
-          'ERR_BAD_PAYLOAD',
-          'Malformed message frame: expected an array of strings',
-        );
+        throw new SockJSProtocolError('ERR_BAD_PAYLOAD', 'Malformed message frame: expected strings');
       }
       return { type: 'messages', messages: value };
     }
     case 'm': {
       const value = parseJson(frame.slice(1), 'message');
       if (typeof value !== 'string') {
-        throw new SockJSProtocolError('ERR_BAD_PAYLOAD', 'Malformed message frame: expected a string');
+        throw new SockJSProtocolError('ERR_BAD_PAYLOAD', 'Malformed message frame: expected strings');
       }
       return { type: 'messages', messages: [value] };
     }
