@@ -81,12 +81,16 @@ const systemClock: Clock = {
 };
 
 export function resolveEnv(options: EnvOptions): Env {
-  const g = globalThis as { WebSocket?: WebSocketConstructor; EventSource?: EventSourceConstructor };
+  const g = globalThis as {
+    WebSocket?: WebSocketConstructor;
+    EventSource?: EventSourceConstructor;
+    fetch?: unknown;
+  };
   return {
     WebSocket: options.WebSocket ?? g.WebSocket,
     EventSource: options.EventSource ?? g.EventSource,
     // Browsers throw "Illegal invocation" when fetch is called with a `this` other than the window.
-    fetch: options.fetch ?? (typeof fetch === 'function' ? (url, init) => fetch(url, init) : undefined),
+    fetch: options.fetch ?? (g.fetch ? (url, init) => fetch(url, init) : undefined),
     clock: options.clock ?? systemClock,
   };
 }

@@ -73,8 +73,8 @@ export class SockwireSocket extends EventTarget {
     this.#clock = env.clock;
     const known = new.target.transports;
     const candidates = (options.transports ?? known).map((entry) => {
-      if (typeof entry !== 'string') return entry;
-      const found = known.find((transport) => transport.transportName === entry);
+      const found =
+        typeof entry === 'string' ? known.find((transport) => transport.transportName === entry) : entry;
       if (!found) throw new TypeError(`Unknown transport: ${entry}`);
       return found;
     });
