@@ -1,5 +1,6 @@
 export { CloseCode, CloseReason, isRetryableClose } from '@sockwire/protocol';
 export {
+  BrokerFailure,
   type BrokerMessage,
   type BrokerStats,
   type ConsumeOptions,

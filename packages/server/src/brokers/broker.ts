@@ -9,6 +9,15 @@
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * A failure of the broker's backend (unreachable, restarting, refusing), not of the client's frame. Broker
+ * implementations throw it or a subclass; a STOMP session then ends with "Broker not available." and a
+ * retryable close (1011), so that clients reconnect (possibly to another node) instead of giving up.
+ */
+export class BrokerFailure extends Error {
+  override name = 'BrokerFailure';
+}
+
 /** Message headers in wire order; the same shape as STOMP's, but brokers do not depend on the codec. */
 export type MessageHeaders = readonly (readonly [name: string, value: string])[];
 

@@ -9,6 +9,7 @@ export type {
   MessageBroker,
   MessageHeaders,
 } from './broker.js';
+export { BrokerFailure } from './broker.js';
 export {
   createMemoryBroker,
   MEMORY_BROKER_DEFAULTS,

@@ -44,6 +44,9 @@ export const CLOSE_CODE_BY_KIND: Readonly<Record<StompErrorKind, number>> = {
   broker: CloseCode.INTERNAL_ERROR,
 };
 
+/** The ERROR `message` when the broker underneath cannot serve (Spring's wording, which clients may match). */
+export const BROKER_NOT_AVAILABLE = 'Broker not available.';
+
 /**
  * A fatal session error: it becomes an ERROR frame (`message` = summary, body = detail) and then a close.
  * Internal to the session; applications throw {@link StompRejection} instead.

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import type {
-  BrokerStats,
-  ConsumeOptions,
-  Consumer,
-  ConsumerHandle,
-  MessageBroker,
-  MessageHeaders,
+import {
+  BrokerFailure,
+  type BrokerStats,
+  type ConsumeOptions,
+  type Consumer,
+  type ConsumerHandle,
+  type MessageBroker,
+  type MessageHeaders,
 } from '../broker.js';
 import type { MemoryCounters } from '../memory/consumer-entry.js';
 import { encodeHeaders } from './codec.js';
@@ -49,7 +50,7 @@ export interface RedisBroker extends MessageBroker {
 /** Why an operation failed: Redis cannot be reached, Redis refused (`failed`), or the broker is closed. */
 export type RedisBrokerErrorReason = 'unavailable' | 'failed' | 'closed';
 
-export class RedisBrokerError extends Error {
+export class RedisBrokerError extends BrokerFailure {
   readonly reason: RedisBrokerErrorReason;
 
   constructor(reason: RedisBrokerErrorReason, message: string, cause?: unknown) {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { encodeFrame } from '../codec/encoder.js';
 import { getHeader, type StompFrame } from '../codec/frame.js';
 import { StompParser } from '../codec/parser.js';
-import { StompError } from '../errors.js';
+import { BROKER_NOT_AVAILABLE, StompError } from '../errors.js';
 import { negotiateHeartbeat, parseHeartbeat } from '../negotiate.js';
 import { HeartbeatMonitor } from '../session/heartbeat.js';
 import type { RelayCredentials, ResolvedRelayOptions } from './options.js';
@@ -14,7 +14,7 @@ import { ReceiptTracker } from './receipts.js';
  */
 export type UpstreamState = 'connecting' | 'connected' | 'closed';
 
-export const BROKER_NOT_AVAILABLE = 'Broker not available.';
+export { BROKER_NOT_AVAILABLE };
 export const BROKER_CONNECTION_CLOSED = 'Connection to broker closed.';
 
 /**

@@ -1,10 +1,10 @@
-import type { BrokerMessage, Delivery, MaybePromise } from '../../brokers/broker.js';
+import { BrokerFailure, type BrokerMessage, type Delivery, type MaybePromise } from '../../brokers/broker.js';
 import type { CloseInfo } from '../../connection.js';
 import { StompParseError } from '../codec/errors.js';
 import { getHeader, type StompFrame, type StompHeader, type StompVersion } from '../codec/frame.js';
 import { StompParser } from '../codec/parser.js';
 import type { StompConnection } from '../connection-port.js';
-import { CLOSE_CODE_BY_KIND, StompError } from '../errors.js';
+import { BROKER_NOT_AVAILABLE, CLOSE_CODE_BY_KIND, StompError } from '../errors.js';
 import { andThen } from '../maybe.js';
 import type { SessionInfo, StompPrincipal } from '../types.js';
 import { describe, guard, wrapAppError } from './app-errors.js';
@@ -370,6 +370,11 @@ export class StompSession {
     if (error instanceof StompError) return error;
     if (error instanceof StompParseError) {
       return new StompError(error.limit === undefined ? 'protocol' : 'limit', error.summary, error.message);
+    }
+    if (error instanceof BrokerFailure) {
+      // Not the client's fault and not for good: a retryable close, so that it reconnects (maybe elsewhere).
+      this.context.options.log('info', `STOMP session ${this.id}: broker failure: ${describe(error)}`);
+      return new StompError('broker', BROKER_NOT_AVAILABLE, 'the message broker failed; reconnect and retry');
     }
     this.context.options.log('error', `STOMP session ${this.id}: unexpected error: ${describe(error)}`);
     return new StompError('handler', 'Internal error', 'the server failed to process the frame');
