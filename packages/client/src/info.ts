@@ -13,7 +13,7 @@ export interface InfoResult {
  * (and aborts through `signal`).
  */
 export async function fetchInfo(env: Env, url: string, signal: AbortSignal): Promise<InfoResult> {
-  if (!env.fetch) throw new Error('no fetch: pass the fetch option');
+  if (!env.fetch) throw new Error('fetch option needed');
   const started = env.clock.now();
   const response = await env.fetch(url, { method: 'GET', signal });
   const body = await response.text();

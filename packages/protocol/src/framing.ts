@@ -136,7 +136,7 @@ export class XhrStreamDecoder {
     if (this.#rest.length > this.#maxLineLength) {
       throw new SockJSProtocolError(
         'ERR_TOO_LARGE',
-        `Streamed line exceeds ${this.#maxLineLength} characters`,
+        `Frame over ${this.#maxLineLength} characters`,
         CloseCode.MESSAGE_TOO_BIG,
       );
     }
