@@ -1,8 +1,8 @@
 import { isApplicationCloseCode } from '@sockwire/protocol';
 
-/** An error's message, or the thrown value as text. */
+/** An error's message (or any thrown object's), else the thrown value as text. */
 export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error as { message?: string } | undefined)?.message ?? String(error);
 }
 
 /**
@@ -20,6 +20,6 @@ export function checkCloseArguments(code: number | undefined, reason: string | u
     throw new DOMException(`Close code ${code} is not 1000 or 3000-4999`, 'InvalidAccessError');
   }
   if (reason !== undefined && utf8Length(reason) > 123) {
-    throw new DOMException('Close reason over 123 UTF-8 bytes', 'SyntaxError');
+    throw new DOMException('Close reason over 123 bytes', 'SyntaxError');
   }
 }

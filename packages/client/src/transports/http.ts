@@ -56,7 +56,7 @@ export function httpTransport(
             if (closed) return;
             if (code !== undefined) fail(code, reason as string);
             // A response that ends with no frame at all is not SockJS talking: stop rather than spin.
-            else if (frames === 0) fail(ABNORMAL, 'Response ended without a frame');
+            else if (frames === 0) fail(ABNORMAL, 'No frame in response');
             else poll();
           },
         });
