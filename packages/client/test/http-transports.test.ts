@@ -121,6 +121,18 @@ describe('receiving over HTTP', () => {
     expect(second.events).toEqual(['open', 'error', 'close:1006']);
   });
 
+  it('closes with 1009 when a streamed frame passes the 16 MiB line limit, and says which request', async () => {
+    const { socket, first, events } = await overHttp('xhr-streaming');
+    let reason = '';
+    socket.addEventListener('close', (event) => {
+      reason = (event as CloseEvent).reason;
+    });
+    first.push('a["' + 'x'.repeat(16 * 1024 * 1024));
+    await advance(0);
+    expect(events).toEqual(['open', 'error', 'close:1009']);
+    expect(reason).toBe('xhr_streaming failed: Frame over 16777216 characters');
+  });
+
   it('closes with the close frame a poll brings, and polls no more', async () => {
     const { http, events } = await overHttp('xhr-polling');
     http.last('xhr').reply(200, 'c[3000,"Go away!"]\n');

@@ -1,4 +1,4 @@
-import { SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
+import { type SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
 import { ABNORMAL } from '../close-codes.js';
 import type { Env } from '../env.js';
 import { describe } from '../util.js';
@@ -29,8 +29,10 @@ export function fetchReceiver(path: string): Receiver {
       }
     };
     read().catch((error: unknown) => {
-      if (error instanceof SockJSProtocolError) sink.end(error.closeCode, error.message);
-      else sink.end(ABNORMAL, `${path} failed: ${describe(error)}`);
+      sink.end(
+        (error as Partial<SockJSProtocolError>).closeCode ?? ABNORMAL,
+        `${path} failed: ${describe(error)}`,
+      );
     });
     return () => controller.abort();
   };
