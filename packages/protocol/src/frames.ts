@@ -56,14 +56,9 @@ function parseJson(text: string, what: string): unknown {
  * `SockJSProtocolError` carrying close code 1002: a client must close rather than drop it silently.
  */
 export function decodeServerFrame(frame: string): ServerFrame {
-  const kind = frame.charAt(0);
-  switch (kind) {
-    case 'o':
-      if (frame.length !== 1) break;
-      return OPEN;
-    case 'h':
-      if (frame.length !== 1) break;
-      return HEARTBEAT;
+  if (frame === 'o') return OPEN;
+  if (frame === 'h') return HEARTBEAT;
+  switch (frame.charAt(0)) {
     case 'a': {
       const value = parseJson(frame.slice(1), 'message');
       if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) {

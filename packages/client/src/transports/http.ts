@@ -53,11 +53,10 @@ export function httpTransport(
             if (!closed) listener.frame(frame);
           },
           end(code, reason) {
-            if (closed) return;
-            if (code !== undefined) fail(code, reason as string);
-            // A response that ends with no frame at all is not SockJS talking: stop rather than spin.
-            else if (frames === 0) fail(ABNORMAL, 'No frame in response');
-            else poll();
+            // A failed request ends the transport, and so does a response with no frame at all (that is not
+            // SockJS talking: stop rather than spin). A response that brought frames is followed by the next.
+            if (code !== undefined || frames === 0) fail(code ?? ABNORMAL, reason ?? 'No frame in response');
+            else if (!closed) poll();
           },
         });
       };
