@@ -40,9 +40,6 @@ export type ServerFrame =
   | { readonly type: 'messages'; readonly messages: readonly string[] }
   | { readonly type: 'close'; readonly code: number; readonly reason: string };
 
-const OPEN: ServerFrame = { type: 'open' };
-const HEARTBEAT: ServerFrame = { type: 'heartbeat' };
-
 function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
@@ -56,8 +53,8 @@ function parseJson(text: string, what: string): unknown {
  * `SockJSProtocolError` carrying close code 1002: a client must close rather than drop it silently.
  */
 export function decodeServerFrame(frame: string): ServerFrame {
-  if (frame === 'o') return OPEN;
-  if (frame === 'h') return HEARTBEAT;
+  if (frame === 'o') return { type: 'open' };
+  if (frame === 'h') return { type: 'heartbeat' };
   switch (frame.charAt(0)) {
     case 'a': {
       const value = parseJson(frame.slice(1), 'message');
