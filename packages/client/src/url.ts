@@ -11,7 +11,7 @@ export function parseServiceUrl(url: string): URL {
     parsed = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
   } catch {}
   if (!parsed || !/^(http|ws)s?:$/.test(parsed.protocol)) {
-    throw new DOMException(`Invalid SockJS URL: ${url}`, 'SyntaxError');
+    throw new DOMException(`Invalid URL: ${url}`, 'SyntaxError');
   }
   parsed.protocol = parsed.protocol.replace('ws', 'http');
   parsed.hash = '';

@@ -68,7 +68,7 @@ export function httpTransport(
       let buffered = 0;
       let sending = false;
       const flush = (): void => {
-        if (sending || queue.length === 0) return;
+        if (sending || !queue[0]) return;
         let body = '';
         let bytes = 0;
         // The first message goes even alone over the limit.

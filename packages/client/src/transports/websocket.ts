@@ -1,9 +1,6 @@
 import { ABNORMAL, PROTOCOL_ERROR } from '../close-codes.js';
 import type { TransportFactory } from './transport.js';
 
-// `ws` (Node) raises an error event when a connecting socket is closed, and throws it if nobody listens.
-const ignore = (): void => {};
-
 /** SockJS over a native WebSocket: `<base>/<server>/<session>/websocket`, one SockJS frame per message. */
 export const WebSocketTransport: TransportFactory = {
   transportName: 'websocket',
@@ -14,9 +11,10 @@ export const WebSocketTransport: TransportFactory = {
     const ws = new Ctor(url('websocket').replace(/^http/, 'ws'));
     const detach = (): void => {
       ws.onmessage = ws.onclose = null;
-      ws.onerror = ignore;
+      // `ws` (Node) raises an error event when a connecting socket is closed, and throws it if nobody listens.
+      ws.onerror = () => {};
     };
-    ws.onerror = ignore; // a close event always follows; it carries what we need
+    ws.onerror = () => {}; // a close event always follows; it carries what we need
     ws.onmessage = ({ data }: { data: unknown }) => {
       if (typeof data === 'string') {
         listener.frame(data);
