@@ -11,11 +11,12 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /*
- * The goal is 4096 B (issue 6). What is left above it is mostly surface users rely on: the error and close
- * reason texts (about 380 B of the gzipped file), the exported names and the CloseCode table (about 230 B),
- * and the protocol's error codes. The budget is the size reached, rounded up to the next 64 B.
+ * The goal was 4096 B (issue 6): the core file is 4036 B. About 630 B of it is surface users rely on: the error
+ * and close reason texts (about 330 B), the exported names and the CloseCode table (about 250 B), the protocol's
+ * error codes (about 50 B). Gzip rewards removing code and reusing words more than shortening texts: the git log
+ * of packages/client says what each change saved. The budget is the size reached, rounded up to the next 64 B.
  */
-const CORE_BUDGET = 4480;
+const CORE_BUDGET = 4096;
 
 if (!process.argv.includes('--no-build')) {
   execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'inherit' });
