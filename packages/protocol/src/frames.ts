@@ -113,8 +113,14 @@ export function decodeClientPayload(payload: string, limits?: PayloadLimits): st
     throw new SockJSProtocolError('ERR_BAD_JSON', 'Broken JSON encoding.');
   }
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((m) => typeof m === 'string')) return value as string[];
+  if (Array.isArray(value) && allStrings(value)) return value as string[];
   throw new SockJSProtocolError('ERR_BAD_PAYLOAD', 'Broken JSON encoding: expected an array of strings.');
+}
+
+/** A plain loop, no callback: this runs for every message a server receives. */
+function allStrings(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'string') return false;
+  return true;
 }
 
 /**
