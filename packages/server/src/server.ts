@@ -7,10 +7,11 @@ import type { RelayedRequest } from './cluster/session-bus.js';
 import type { Connection, TransportName } from './connection.js';
 import { normalizePrefix, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { ClusterRelay } from './sockjs/cluster-relay.js';
+import { requestInfo } from './sockjs/http.js';
 import { install } from './sockjs/install.js';
 import { routeRequest, routeUpgrade } from './sockjs/router.js';
 import type { SockjsService } from './sockjs/service.js';
-import { requestInfo, Session, type SessionHost } from './sockjs/session.js';
+import { Session, type SessionHost } from './sockjs/session.js';
 
 export interface SockwireServerEvents {
   /** A client opened a session. */

@@ -25,3 +25,17 @@ export const systemTimers: Timers = {
     (handle as ReturnType<typeof setTimeout>).refresh();
   },
 };
+
+/**
+ * Start `handle`'s delay again from now, or start a timer when there is none (`handle` null); returns the
+ * pending handle. Uses `refresh` when the timers offer it, so a timer restarted on every frame or request
+ * allocates nothing.
+ */
+export function restartTimeout(timers: Timers, handle: unknown, callback: () => void, ms: number): unknown {
+  if (handle !== null && timers.refresh !== undefined) {
+    timers.refresh(handle);
+    return handle;
+  }
+  if (handle !== null) timers.clearTimeout(handle);
+  return timers.setTimeout(callback, ms);
+}

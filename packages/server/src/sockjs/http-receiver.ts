@@ -16,7 +16,7 @@ export interface ResponseSink {
 
 /**
  * The last frame framed and encoded, per framing function. A broadcast hands the same frame string to every
- * session (see `messagesFrame` in session.ts), so each transport's framing and UTF-8 encoding is done once
+ * session (see shared-frames.ts), so each transport's framing and UTF-8 encoding is done once
  * and one buffer is written to every response.
  */
 interface Framed {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { RelayedRequest } from '../cluster/session-bus.js';
 import type { ResolvedOptions } from '../options.js';
 
 /* Response headers and request-body reading shared by the SockJS endpoints. */
@@ -145,4 +146,14 @@ export function sessionHeaders(
   corsHeaders(request, headers);
   cookieHeaders(options, request, response, headers);
   return headers;
+}
+
+/** The parts of an HTTP request a session keeps (they can travel between cluster nodes). */
+export function requestInfo(request: IncomingMessage): RelayedRequest {
+  return {
+    headers: request.headers,
+    url: request.url ?? '',
+    remoteAddress: request.socket.remoteAddress ?? '',
+    remotePort: request.socket.remotePort ?? 0,
+  };
 }

@@ -11,10 +11,9 @@ import {
   xhrFrame,
 } from '@sockwire/protocol';
 import type { TransportName } from '../connection.js';
-import { sendText, sessionHeaders } from './http.js';
+import { requestInfo, sendText, sessionHeaders } from './http.js';
 import { HttpReceiver } from './http-receiver.js';
 import type { SockjsService } from './service.js';
-import { requestInfo } from './session.js';
 
 /** What a client hears when its session's node died with it. */
 export const LOST_FRAME = encodeClose(CloseCode.GOING_AWAY, 'Session lost with its server');

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { CloseCode, CloseReason, encodeClose, HEARTBEAT_FRAME, OPEN_FRAME, quote } from '@sockwire/protocol';
+import type { IncomingHttpHeaders } from 'node:http';
+import { CloseCode, CloseReason, encodeClose, HEARTBEAT_FRAME, OPEN_FRAME } from '@sockwire/protocol';
 import type { RelayedRequest } from '../cluster/session-bus.js';
 import {
   type CloseInfo,
@@ -11,8 +11,10 @@ import {
   type TransportName,
 } from '../connection.js';
 import type { ResolvedOptions } from '../options.js';
+import { restartTimeout } from '../timers.js';
 import { newConnectionId } from './http.js';
 import type { Receiver } from './receiver.js';
+import { messagesFrame, quoteOnce } from './shared-frames.js';
 
 const ANOTHER_CONNECTION_FRAME = encodeClose(
   CloseCode.ANOTHER_CONNECTION,
@@ -25,51 +27,6 @@ const READY_STATE: Record<ConnectionState, ReadyState> = {
   closing: ReadyState.CLOSING,
   closed: ReadyState.CLOSED,
 };
-
-/** The parts of an HTTP request a session keeps (they can travel between cluster nodes). */
-export function requestInfo(request: IncomingMessage): RelayedRequest {
-  return {
-    headers: request.headers,
-    url: request.url ?? '',
-    remoteAddress: request.socket.remoteAddress ?? '',
-    remotePort: request.socket.remotePort ?? 0,
-  };
-}
-
-/**
- * The last message quoted, kept so that writing one message to many sessions in a row (a broadcast: the
- * broker's fan-out does exactly that) quotes and measures it once rather than once per session.
- */
-let lastText = '';
-let lastJson = '""';
-/** What the client will receive of the last message: its quotes and escapes are framing, not counted. */
-let lastBytes = 0;
-
-/** Quote `text` unless it is the message quoted last; read the result from `lastJson` and `lastBytes`. */
-function quoteOnce(text: string): void {
-  if (text !== lastText) {
-    lastText = text;
-    lastJson = quote(text);
-    lastBytes = Buffer.byteLength(text);
-  }
-}
-
-/**
- * The last `a[...]` frame built, and the quoted messages it was built from. Sessions flushing the same
- * messages in a row (a broadcast) then share one frame string, which receivers can encode once.
- */
-let lastFrameMessages: readonly string[] = [];
-let lastMessagesFrame = '';
-
-function messagesFrame(quoted: readonly string[]): string {
-  let same = quoted.length === lastFrameMessages.length;
-  for (let i = 0; same && i < quoted.length; i++) same = quoted[i] === lastFrameMessages[i];
-  if (!same) {
-    lastFrameMessages = quoted;
-    lastMessagesFrame = quoted.length === 1 ? `a[${quoted[0]}]` : `a[${quoted.join(',')}]`;
-  }
-  return lastMessagesFrame;
-}
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -245,9 +202,9 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     if (this.currentState !== 'open') return false;
     const text = String(message);
     // The queue holds quoted messages, so a flush only joins them; a broadcast is quoted once for all.
-    quoteOnce(text);
-    this.queue.push(lastJson);
-    this.queuedBytes += lastBytes;
+    const quoted = quoteOnce(text);
+    this.queue.push(quoted.json);
+    this.queuedBytes += quoted.bytes;
     let buffered = this.queuedBytes + this.receiverBuffered;
     if (buffered >= this.host.options.highWaterMark) buffered = this.bufferedAmount;
     if (buffered > this.host.options.maxBufferedBytes) {
@@ -395,10 +352,7 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     this.clearHeartbeat();
     this.clearLifetimeTimer();
     if (tombstone && this.sessionId !== null) {
-      this.lifetimeTimer = this.host.options.timers.setTimeout(
-        this.lifetimeDue,
-        this.host.options.disconnectDelay,
-      );
+      this.restartLifetimeTimer();
     } else {
       this.host.removed(this);
     }
@@ -417,18 +371,12 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
 
   /** The heartbeat is due `heartbeatDelay` after the last frame: re-armed after every frame sent. */
   private scheduleHeartbeat(): void {
-    const timers = this.host.options.timers;
     if (this.currentState !== 'open') {
       this.clearHeartbeat();
       return;
     }
-    // Refreshing the pending timer is what a busy session does on every frame; it allocates nothing.
-    if (this.heartbeatTimer !== null && timers.refresh !== undefined) {
-      timers.refresh(this.heartbeatTimer);
-      return;
-    }
-    this.clearHeartbeat();
-    this.heartbeatTimer = timers.setTimeout(this.heartbeatDue, this.host.options.heartbeatDelay);
+    const { timers, heartbeatDelay } = this.host.options;
+    this.heartbeatTimer = restartTimeout(timers, this.heartbeatTimer, this.heartbeatDue, heartbeatDelay);
   }
 
   private readonly heartbeatDue = (): void => {
@@ -445,13 +393,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
 
   /** The disconnect delay starts again from now. */
   private restartLifetimeTimer(): void {
-    const timers = this.host.options.timers;
-    if (this.lifetimeTimer !== null && timers.refresh !== undefined) {
-      timers.refresh(this.lifetimeTimer);
-      return;
-    }
-    this.clearLifetimeTimer();
-    this.lifetimeTimer = timers.setTimeout(this.lifetimeDue, this.host.options.disconnectDelay);
+    const { timers, disconnectDelay } = this.host.options;
+    this.lifetimeTimer = restartTimeout(timers, this.lifetimeTimer, this.lifetimeDue, disconnectDelay);
   }
 
   private readonly lifetimeDue = (): void => this.expire();

@@ -12,7 +12,7 @@ const BINARY_FALSE = Object.freeze({ binary: false });
 
 /**
  * The last frame sent, and its UTF-8 bytes once it is sent a second time. A broadcast hands the same frame
- * string to every session (see `messagesFrame` in session.ts): it is encoded once and the one buffer goes to
+ * string to every session (see shared-frames.ts): it is encoded once and the one buffer goes to
  * every socket (ws does not modify what a server sends: no masking). A frame sent once (an echo) goes as the
  * string, which the socket encodes as it writes, with no buffer allocated here.
  */
