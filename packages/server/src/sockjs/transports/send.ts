@@ -32,9 +32,12 @@ export function handleSend(
     return;
   }
   readBody(request, service.options.maxMessageSize, (error, body) => {
+    if (error !== null) {
+      refuseBody(service, request, response, error);
+      return;
+    }
     try {
-      const messages = error === null ? decodeSend(response, body, request, kind) : null;
-      if (error !== null) refuseBody(service, request, response, error);
+      const messages = decodeSend(response, body, request, kind);
       if (messages === null) return;
       acknowledge(service, request, response, kind);
       session.receive(messages);
