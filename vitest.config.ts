@@ -13,7 +13,9 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'demo/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'demo/test/**/*.test.ts', 'scripts/test/**/*.test.mjs'],
+    // A focused test would leave the others unrun: refused everywhere, not only where CI is set.
+    allowOnly: false,
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

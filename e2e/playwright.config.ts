@@ -1,10 +1,12 @@
 import { defineConfig, type Project } from '@playwright/test';
-import { CHROMIUM, FIREFOX, hasDisplay } from './src/browsers.js';
+import { CHROMIUM, FIREFOX } from './src/browsers.js';
 
 /*
  * One project per engine. Chromium and Firefox run the @playwright variant of each scenario on Playwright's
- * page; WebKitGTK runs the @webdriver variant on MiniBrowser (src/fixtures.ts), and only with an X display,
- * which `pnpm test` (scripts/run.mjs) provides through xvfb-run when there is none.
+ * page; WebKitGTK runs the @webdriver variant on MiniBrowser (src/fixtures.ts), which needs an X display:
+ * scripts/run.mjs provides one through xvfb-run. The WebKit project is always declared, so that a run without a
+ * display fails its WebKit tests (with the reason) instead of silently running two engines; leaving an engine
+ * out takes an explicit `--engines` option of scripts/run.mjs, which the totals print.
  */
 
 // Workers import @sockwire/server from its TypeScript sources (the `source` export condition, as vitest does),
@@ -22,8 +24,8 @@ const projects: Project[] = [
     grepInvert: /@webdriver|@from-chromium/,
     use: { browserName: 'firefox', launchOptions: FIREFOX },
   },
+  { name: 'webkit', grep: /@webdriver/ },
 ];
-if (hasDisplay()) projects.push({ name: 'webkit', grep: /@webdriver/ });
 
 export default defineConfig({
   testDir: './tests',
@@ -33,7 +35,8 @@ export default defineConfig({
   fullyParallel: true,
   // A retry would hide exactly the flakiness this suite exists to find.
   retries: 0,
-  forbidOnly: Boolean(process.env.CI),
+  // A focused test would leave the others unrun: refused everywhere, not only where CI is set.
+  forbidOnly: true,
   timeout: 30_000,
   reporter: [['list'], ['./src/reporter.ts', { outputFile: 'artifacts/results.json' }]],
   use: {

@@ -1,14 +1,39 @@
-// The one test command: lint and format, type-check, build, unit and integration tests (vitest), the client
-// bundle-size budget, and the browser suite. Ends with one line of totals: `N passed, N failed`.
+// The one test command: lint and format, type-check, build, unit and integration tests (vitest, on Node 20 and,
+// for the server and protocol, Node 24 too), the client bundle-size budget, and the browser suite in Chromium,
+// Firefox ESR and WebKitGTK. Prints what ran per suite and per engine, then one line of totals:
+// `N passed, N failed`. Every test that ran counts once; every test expected and not run counts as failed
+// (the rule is in scripts/lib/totals.mjs).
+//
+// Options (after `npm test --`):
+//   --engines=chromium,firefox   leave browser engines out (all three are required otherwise); printed in the totals.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDeps, root } from './ensure-deps.mjs';
+import {
+  browserRows,
+  checkRow,
+  ENGINES,
+  formatTotals,
+  mergeRuns,
+  rowsBySuite,
+  sumRows,
+  vitestRun,
+} from './lib/totals.mjs';
+import { runVitest } from './lib/vitest-run.mjs';
+
+const engineOption = process.argv.slice(2).find((arg) => arg.startsWith('--engines='));
+const unknownOptions = process.argv.slice(2).filter((arg) => arg !== '--' && arg !== engineOption);
+if (unknownOptions.length > 0) {
+  console.error(
+    `Unknown option ${unknownOptions.join(' ')}: the only option is --engines=${ENGINES.join(',')}`,
+  );
+  process.exit(2);
+}
 
 ensureDeps();
 
-const results = [];
+const rows = [];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(label, command, args, options = {}) {
@@ -16,40 +41,17 @@ function run(label, command, args, options = {}) {
   console.log(`\n=== ${label}: ${[command, ...args].join(' ')}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env, ...options });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const ok = result.status === 0;
+  const status = result.status ?? 1;
   console.log(
-    `=== ${label}: ${ok ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds}s`,
+    `=== ${label}: ${status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds}s`,
   );
-  return ok;
+  return status;
 }
 
 /** A check that counts as one test. */
 function check(label, command, args) {
-  const ok = run(label, command, args);
-  results.push({ label, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
-}
-
-/** A vitest run whose tests are counted one by one from its JSON report. */
-function vitest(label, nodeCommand, extraArgs = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'sockwire-vitest-'));
-  const report = join(dir, 'report.json');
-  const ok = run(label, nodeCommand[0], [
-    ...nodeCommand.slice(1),
-    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-    ...extraArgs,
-  ]);
-  if (existsSync(report)) {
-    const data = JSON.parse(readFileSync(report, 'utf8'));
-    const failed = data.numFailedTests + (ok || data.numFailedTests > 0 ? 0 : 1);
-    results.push({ label, passed: data.numPassedTests, failed });
-  } else {
-    results.push({ label, passed: 0, failed: 1 });
-  }
-  rmSync(dir, { recursive: true, force: true });
+  const status = run(label, command, args);
+  rows.push(checkRow(label, status === 0, `exit ${status}`));
 }
 
 check('lint and format (biome)', bin('biome'), ['check', '.']);
@@ -57,41 +59,69 @@ check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
 check('type-check e2e (tsc)', bin('tsc'), ['-p', join('e2e', 'tsconfig.json')]);
 check('type-check demo (tsc)', bin('tsc'), ['-p', join('demo', 'tsconfig.json')]);
 check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
-vitest('unit and integration (vitest, Node ' + process.versions.node + ')', [process.execPath]);
-// We also claim Node 22 and 24: run the server and protocol suites on Node 24 (from the npm registry) too.
-vitest(
-  'server and protocol (vitest, Node 24)',
-  ['npx', '-y', 'node@24'],
-  ['packages/protocol', 'packages/server'],
-);
+
+// Vitest: everything on this Node, then the server and protocol suites again on Node 24 (from the npm registry),
+// which we also claim. A test counts once: it passes only if it passed on every Node that ran its suite.
+{
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const here = `Node ${process.versions.node.split('.')[0]}`;
+  const twice = ['packages/protocol', 'packages/server'];
+  const suiteOf = (file) => {
+    const suite = file
+      .split('/')
+      .slice(0, file.startsWith('packages/') ? 2 : 1)
+      .join('/');
+    return `vitest: ${suite} (${twice.includes(suite) ? `${here} and Node 24` : here})`;
+  };
+  const runOn = (label, node, args, covers) => {
+    console.log(`\n=== ${label}`);
+    const { status, report } = runVitest({ node, vitest, args, cwd: root });
+    console.log(`=== ${label}: ${status === 0 ? 'ok' : `FAILED (exit ${status})`}`);
+    return {
+      label,
+      tests: vitestRun({ label: `vitest: ${label}`, report, exitStatus: status, root, suiteOf }),
+      covers,
+    };
+  };
+  const all = runOn(`unit and integration (vitest, ${here})`, [process.execPath], [], () => true);
+  const node24 = runOn('server and protocol (vitest, Node 24)', ['npx', '-y', 'node@24'], twice, (file) =>
+    twice.some((dir) => file.startsWith(`${dir}/`)),
+  );
+  rows.push(...rowsBySuite(mergeRuns([all, node24])));
+}
 
 check('benchmark harness self-tests (node --test)', process.execPath, ['--test', join('bench', 'test')]);
 
-const sizeScript = join(root, 'packages', 'client', 'scripts', 'size.mjs');
-if (existsSync(sizeScript)) check('client bundle-size budget', process.execPath, [sizeScript]);
-
-// The browser suite (Chromium, Firefox ESR, WebKitGTK); it installs missing browsers and runs under xvfb-run.
+// The budget is part of the suite: a missing script is a failure, not a silent skip.
 {
+  const sizeScript = join(root, 'packages', 'client', 'scripts', 'size.mjs');
+  if (existsSync(sizeScript)) check('client bundle-size budget', process.execPath, [sizeScript]);
+  else rows.push(checkRow('client bundle-size budget', false, `${sizeScript} is missing`));
+}
+
+// The browser suite; it installs missing browsers and runs under xvfb-run. Each required engine must have run.
+{
+  const engines = engineOption ? engineOption.slice('--engines='.length).split(',') : ENGINES;
   const resultsFile = join(root, 'e2e', 'artifacts', 'results.json');
   rmSync(resultsFile, { force: true });
-  const ok = run('browsers (Playwright: Chromium, Firefox ESR, WebKitGTK)', process.execPath, [
+  const status = run(`browsers (Playwright: ${engines.join(', ')})`, process.execPath, [
     join(root, 'e2e', 'scripts', 'run.mjs'),
+    `--engines=${engines.join(',')}`,
   ]);
-  if (existsSync(resultsFile)) {
-    const data = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    for (const [engine, counts] of Object.entries(data.engines ?? {})) {
-      results.push({ label: `browsers: ${engine}`, passed: counts.passed, failed: counts.failed });
-    }
-    if (!ok && data.failed === 0) results.push({ label: 'browsers: run', passed: 0, failed: 1 });
-  } else {
-    results.push({ label: 'browsers: no results file', passed: 0, failed: 1 });
+  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+  rows.push(...browserRows({ results, exitStatus: status, engines }));
+  const leftOut = ENGINES.filter((engine) => !engines.includes(engine));
+  if (leftOut.length > 0) {
+    rows.push({
+      label: `browsers: ${leftOut.join(', ')} LEFT OUT on request (${engineOption})`,
+      passed: 0,
+      failed: 0,
+      notRun: 0,
+      problems: [],
+    });
   }
 }
 
-console.log('\n=== Totals by suite');
-for (const { label, passed, failed } of results)
-  console.log(`  ${label}: ${passed} passed, ${failed} failed`);
-const passed = results.reduce((sum, r) => sum + r.passed, 0);
-const failed = results.reduce((sum, r) => sum + r.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+console.log('');
+for (const line of formatTotals(rows)) console.log(line);
+process.exit(sumRows(rows).failed === 0 ? 0 : 1);

@@ -22,6 +22,3 @@ export const FIREFOX: LaunchOptions = {
 
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-
-/** MiniBrowser has no headless mode: WebKit runs only with an X display (Xvfb, 24-bit, in the run script). */
-export const hasDisplay = (): boolean => Boolean(process.env.DISPLAY);

@@ -59,7 +59,12 @@ const capabilities: WebKitGtkCapabilities = {
 };
 
 export async function startWebKit(): Promise<WebKitSession> {
-  if (!process.env.DISPLAY) throw new Error('WebKitGTK needs an X display: run the suite under xvfb-run');
+  if (!process.env.DISPLAY) {
+    // MiniBrowser has no headless mode: without a display, session creation would hang until the test timeout.
+    throw new Error(
+      'WebKitGTK needs an X display: run the suite with `node e2e/scripts/run.mjs` (it uses xvfb-run), or leave WebKit out explicitly with `--engines=chromium,firefox`',
+    );
+  }
   const port = await freePort();
   const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
     stdio: ['ignore', 'ignore', 'pipe'],
