@@ -3,7 +3,8 @@ import { SockwireSocket, type SockwireSocketOptions, type TransportName } from '
 import { ReconnectingSocket } from '../src/reconnect.js';
 import { startBufferingProxy } from './support/buffering-proxy.js';
 import { type EchoServer, SERVERS, startEchoServer } from './support/echo-servers.js';
-import { nodeEnv } from './support/node-env.js';
+import { ManualClock } from './support/manual-clock.js';
+import { nodeEnv, WebSocket } from './support/node-env.js';
 import {
   asciiOfSize,
   CLOSE_REQUEST,
@@ -15,6 +16,7 @@ import {
   orderedBurst,
   trickyText,
 } from './support/scenarios.js';
+import { waitFor, within } from './support/wait.js';
 
 /*
  * Every transport against both servers, over real sockets on ephemeral ports.
@@ -119,15 +121,28 @@ describe.each(SERVERS)('%s configured differently', (name, install) => {
         heartbeatTimeout: 400,
       });
       let beats = 0;
+      let closes = 0;
       socket.addEventListener('heartbeat', () => beats++);
+      socket.addEventListener('close', () => closes++);
       const messages = Array.from({ length: 50 }, (_, i) => `${i}:${'z'.repeat(500)}`);
       expect(await echo(socket, messages)).toEqual(messages);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (name === 'sockjs-node' && transport === 'websocket') {
+        // sockjs-node keeps a WebSocket alive with pings, which script never sees, instead of `h` frames:
+        // the socket must not take that silence for a dead server. Silence is no event to wait for, so this
+        // waits out more than the 400 ms heartbeat timeout, then checks that nothing happened.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(beats).toBe(0);
+      } else {
+        // Ten more beats, 50 ms apart at the least, outlast the 400 ms heartbeat timeout.
+        const before = beats;
+        await waitFor(
+          () => beats >= before + 10 || closes > 0,
+          () => `10 more heart-beats (got ${beats - before})`,
+        );
+        expect(beats - before).toBeGreaterThanOrEqual(10);
+      }
+      expect(closes).toBe(0);
       expect(socket.readyState).toBe(SockwireSocket.OPEN);
-      // sockjs-node keeps a WebSocket alive with pings, which script never sees, instead of `h` frames:
-      // the socket must not take that silence for a dead server.
-      if (name === 'sockjs-node' && transport === 'websocket') expect(beats).toBe(0);
-      else expect(beats).toBeGreaterThan(2);
       socket.close();
     } finally {
       await server.stop();
@@ -152,7 +167,7 @@ describe.each(SERVERS)('%s configured differently', (name, install) => {
       );
       const reconnected = new Promise((resolve) => socket.addEventListener('reconnected', resolve));
       await server.stop();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor(() => codes.length > 0, 'a reconnecting event after the server stopped');
       expect(codes.length).toBeGreaterThan(0);
       // Sent while down: queued, delivered after the reconnect.
       const reply = nextMessages(socket as unknown as Parameters<typeof nextMessages>[0], 1);
@@ -170,17 +185,39 @@ describe.each(SERVERS)('%s configured differently', (name, install) => {
 describe.each(SERVERS)('%s behind hostile networks', (_name, install) => {
   /** sockjs-client's WebSocket timeout is at least 2 x 300 ms whatever the round-trip time. */
   const SOCKJS_CLIENT_MIN_WS_TIMEOUT = 600;
+  /** The head start of an attempt, 3 x RTT + 100 ms, on a clock that stands still while /info runs (RTT 0). */
+  const HEAD_START = 100;
 
   it.each(['refuse', 'stall'] as const)(
     'falls back fast when a proxy does %s the WebSocket upgrade',
     async (upgrade) => {
       const server = await startEchoServer(install, { upgrade });
       try {
-        const started = performance.now();
-        const socket = await open(SockwireSocket, server.url, nodeEnv);
-        const elapsed = performance.now() - started;
+        // The socket's time moves only when the test moves it, so no connect timeout can end an attempt
+        // unless the test lets that much fake time pass.
+        const clock = new ManualClock();
+        let webSockets = 0;
+        class CountedWebSocket extends WebSocket {
+          constructor(url: string) {
+            super(url);
+            webSockets++;
+          }
+        }
+        const opening = open(SockwireSocket, server.url, { ...nodeEnv, WebSocket: CountedWebSocket, clock });
+        if (upgrade === 'stall') {
+          // Nothing ever answers the upgrade: the head start is what starts the next transport beside it.
+          await waitFor(() => webSockets === 1, 'the WebSocket attempt');
+          clock.advance(HEAD_START);
+        }
+        // A refused upgrade fails the attempt at once: the next transport starts with no fake time passing.
+        const socket = await within(
+          opening,
+          `the socket to open with the clock held at ${clock.elapsed} ms (its connect timeout is at least ${SOCKJS_CLIENT_MIN_WS_TIMEOUT} ms)`,
+        );
         expect(socket.transport).toBe('xhr-streaming');
-        expect(elapsed).toBeLessThan(SOCKJS_CLIENT_MIN_WS_TIMEOUT);
+        expect(webSockets).toBe(1);
+        expect(clock.elapsed).toBe(upgrade === 'stall' ? HEAD_START : 0);
+        expect(clock.elapsed).toBeLessThan(SOCKJS_CLIENT_MIN_WS_TIMEOUT);
         expect(await echo(socket, ['through'])).toEqual(['through']);
         socket.close();
       } finally {

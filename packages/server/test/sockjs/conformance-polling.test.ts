@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GET, POST, pending, request, sessionUrl, startServer, stream, type TestServer } from './helpers.js';
+import {
+  GET,
+  POST,
+  pending,
+  request,
+  sessionUrl,
+  startServer,
+  stream,
+  type TestServer,
+  until,
+} from './helpers.js';
+import { arrival } from './support/arrivals.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -98,9 +109,10 @@ describe('xhr-polling', () => {
   it('refuses a second receiving request with 2010 while one waits', async () => {
     const url = sessionUrl(server.base);
     await POST(`${url}/xhr`);
+    // Like the protocol suite, the first poll must have reached the server before the second is sent.
+    const arrived = arrival(server.http, `${url}/xhr`);
     const waiting = pending('POST', `${url}/xhr`);
-    // Like the protocol suite, give the first poll time to reach the server.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     const second = await POST(`${url}/xhr`);
     expect(second.status).toBe(200);
     expect(second.body).toBe('c[2010,"Another connection still open"]\n');
@@ -110,8 +122,9 @@ describe('xhr-polling', () => {
   it('delivers to a waiting poll as soon as a message arrives', async () => {
     const url = sessionUrl(server.base);
     await POST(`${url}/xhr`);
+    const arrived = arrival(server.http, `${url}/xhr`);
     const waiting = pending('POST', `${url}/xhr`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     await POST(`${url}/xhr_send`, '["late"]');
     expect((await waiting.done).body).toBe('a["late"]\n');
   });
@@ -125,12 +138,15 @@ describe('xhr-polling', () => {
 
   it('turns an aborted poll into 1002 for the session', async () => {
     const url = sessionUrl(server.base);
+    const session = () => server.services.echo?.findSession(url.slice(url.lastIndexOf('/') + 1));
     await POST(`${url}/xhr`);
+    const arrived = arrival(server.http, `${url}/xhr`);
     const waiting = pending('POST', `${url}/xhr`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     expect((await POST(`${url}/xhr`)).body).toBe('c[2010,"Another connection still open"]\n');
     waiting.abort();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server learns of the abort when the poll's socket closes: wait for the session to end over it.
+    await until(() => session()?.isClosed !== false);
     expect(['o\n', 'c[1002,"Connection interrupted"]\n']).toContain((await POST(`${url}/xhr`)).body);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type SockwireServer } from '../../src/index.js';
 import { chooseStompSubprotocol, createStompBroker, type StompPrincipal } from '../../src/stomp/index.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** sockjs-client runs in Node too: stompjs over each SockJS transport, as a browser would use it. */
 const require = createRequire(import.meta.url);
@@ -151,6 +152,7 @@ describe('interop: @stomp/stompjs over the raw WebSocket (ws)', () => {
 
   it('heart-beats keep an idle connection open in both directions', async () => {
     let beats = 0;
+    let closed = false;
     const { client } = await connect(rawWebSocket, {
       heartbeatIncoming: 200,
       heartbeatOutgoing: 200,
@@ -158,9 +160,18 @@ describe('interop: @stomp/stompjs over the raw WebSocket (ws)', () => {
         beats++;
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    client.onWebSocketClose = () => {
+      closed = true;
+    };
+    // Eight beats from the server span several 200 ms intervals each way: had either side stopped beating,
+    // the other would have dropped the connection and the beats would stop before that.
+    await waitFor(
+      () => beats >= 8 || closed,
+      () => `8 heart-beats from the server (got ${beats})`,
+    );
+    expect(closed).toBe(false);
     expect(client.connected).toBe(true);
-    expect(beats).toBeGreaterThan(2);
+    expect(beats).toBeGreaterThanOrEqual(8);
     await client.deactivate();
   });
 

@@ -1,8 +1,11 @@
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, settle, type TestClient } from './support/clients.js';
+import { waitFor } from '../../support/wait-for.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { connectClient, type TestClient } from './support/clients.js';
 import { type RelayNode, startRelayNode } from './support/node.js';
 import { RABBITMQ, RUN, requireRabbitMq } from './support/rabbitmq.js';
+import { RecordingClock } from './support/recording-clock.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -56,6 +59,9 @@ describe('STOMP relay: broker not available', () => {
   it('with nothing listening, CONNECT gets ERROR "Broker not available." and the close', async () => {
     const node = await startRelayNode({ port: await freePort(), reconnect: { minDelay: 50 } }, {}, false);
     cleanups.push(() => node.close());
+    await waitFor(() => node.logs.some((line) => line.includes('ECONNREFUSED')), 'a refused attempt');
+    // Nothing listens on that port, so there is no event to wait for: a short bounded wait that must end
+    // with the relay still down (a negative check).
     expect(await node.relay.whenAvailable(300)).toBe(false);
     const refused = await refusedConnect(node);
     expect(refused.message).toBe('Broker not available.');
@@ -106,36 +112,55 @@ describe('STOMP relay: losing the broker', () => {
   });
 
   it('a broker that accepts the TCP connection but never answers CONNECT: "Broker not available."', async () => {
-    const { proxy, node } = await proxied({ connectTimeout: 300 });
+    // The relay's time stands still until the test moves it: only its CONNECT timeout can end the attempt.
+    const manual = new ManualClock();
+    const clock = new RecordingClock(manual);
+    const { proxy, node } = await proxied({
+      connectTimeout: 300,
+      clock,
+      // Heart-beats would not be sent on a clock that stands still, and RabbitMQ would hang up on us.
+      heartbeat: { outgoing: 0, incoming: 0 },
+    });
     proxy.silence();
-    const started = Date.now();
-    const refused = await refusedConnect(node);
-    expect(refused).toEqual({
+    const armedBefore = clock.timers.length;
+    const refusal = refusedConnect(node);
+    const connectTimeout = () =>
+      clock.timers.slice(armedBefore).find((timer) => timer.ms === 300 && timer.state === 'pending');
+    await waitFor(() => connectTimeout() !== undefined, "the session's relay connection to arm its timeout");
+    manual.advance(300);
+    expect(connectTimeout()).toBeUndefined();
+    expect(await refusal).toEqual({
       message: 'Broker not available.',
       body: 'the relay could not connect: no CONNECTED within 300 ms',
     });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('heart-beats flow between relay and broker both ways, and a silent broker is detected', async () => {
     // RabbitMQ counts heart-beats in whole seconds: asked for 100 ms, it answers 1000,1000.
+    const clock = new RecordingClock();
     const { proxy, node } = await proxied({
       heartbeat: { outgoing: 100, incoming: 100 },
       heartbeatTolerance: 2,
+      clock,
     });
     const alice = await client(node, 'alice');
-    await settle(2600);
     // Two connections (system and alice's) beat every second each way while nothing else is said.
-    expect(proxy.heartbeatsToBroker).toBeGreaterThanOrEqual(4);
-    expect(proxy.heartbeatsFromBroker).toBeGreaterThanOrEqual(4);
+    await waitFor(
+      () => proxy.heartbeatsToBroker >= 4 && proxy.heartbeatsFromBroker >= 4,
+      () =>
+        `4 heart-beats each way (to the broker ${proxy.heartbeatsToBroker}, from it ${proxy.heartbeatsFromBroker})`,
+      10_000,
+    );
     expect(alice.client.connected).toBe(true);
-    const silencedAt = Date.now();
     proxy.silence();
     const error = await alice.error;
     expect(error.headers.message).toBe('Connection to broker closed.');
-    expect(error.body).toMatch(/heart-beat/);
-    // Declared dead after 2 × 1000 ms of silence, checked against the last read.
-    expect(Date.now() - silencedAt).toBeLessThan(3500);
+    expect(error.body).toMatch(/nothing was received for 2 heart-beat intervals/);
+    // Declared dead after 2 × 1000 ms of silence: the read watchdog is armed for the negotiated interval times
+    // the tolerance, and re-armed from the last read for less. (The relay's other timers are the 5 s wait of
+    // startRelayNode and 10 s CONNECT timeouts.)
+    const heartbeatTimers = clock.timers.filter((timer) => timer.ms < 5000).map((timer) => timer.ms);
+    expect(Math.max(...heartbeatTimers)).toBe(2000);
   });
 
   it('with only the system connection down, application messages fail with "Broker not available."', async () => {
@@ -168,33 +193,49 @@ describe('STOMP relay: losing the broker', () => {
 
 describe('STOMP relay: the system connection reconnects with backoff', () => {
   it('retries with growing delays, comes back, and publishing works again', async () => {
+    // The relay's time only moves when the test says: each backoff delay is read off its timer, not timed.
+    const manual = new ManualClock();
+    const clock = new RecordingClock(manual);
     const { proxy, node } = await proxied({
       reconnect: { minDelay: 100, maxDelay: 2000, factor: 2 },
-      // The top of every window, so the delays are exactly 99, 199, 399, 799 ms.
+      // Near the top of every window: the delays are ⌊0.999 × 100·2ⁿ⌋ = 99, 199, 399, 799, 1598 ms.
       random: () => 0.999,
+      clock,
+      // Heart-beats would not be sent on a clock that stands still, and RabbitMQ would hang up on us.
+      heartbeat: { outgoing: 0, incoming: 0 },
     });
     const changes: Array<[boolean, number]> = [];
-    node.relay.onAvailability((available) => changes.push([available, Date.now()]));
+    node.relay.onAvailability((available) => changes.push([available, manual.now()]));
+    const waits = () => node.logs.filter((line) => line.includes('reconnecting in')).length;
+    const waitsBefore = waits();
     const before = proxy.arrivals.length;
+    const cutAt = manual.now();
     proxy.refuse = true;
-    const cutAt = Date.now();
     proxy.cut();
-    await settle(1700);
-    const attempts = proxy.arrivals.slice(before);
-    const gaps = [attempts[0] ?? Number.NaN, ...attempts.slice(1).map((t, i) => t - (attempts[i] ?? 0))];
-    gaps[0] = (attempts[0] ?? Number.NaN) - cutAt;
-    expect(attempts.length).toBe(4);
-    for (const [i, expected] of [99, 199, 399, 799].entries()) {
-      expect(gaps[i]).toBeGreaterThanOrEqual(expected - 5);
-      expect(gaps[i]).toBeLessThan(expected + 150);
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      // The loss, then each refused attempt, leaves the system connection waiting out one backoff timer.
+      await waitFor(() => waits() === waitsBefore + attempt, `backoff wait #${attempt}`);
+      const pending = clock.pendingDelays();
+      delays.push(...pending);
+      // No attempt while the relay's time stands still.
+      expect(proxy.arrivals.length).toBe(before + attempt - 1);
+      manual.advance(Math.max(0, ...pending));
+      await waitFor(() => proxy.arrivals.length === before + attempt, `reconnect attempt #${attempt}`);
     }
+    expect(delays).toEqual([99, 199, 399, 799]);
     expect(node.relay.available).toBe(false);
+    await waitFor(() => waits() === waitsBefore + 5, 'backoff wait #5');
+    expect(clock.pendingDelays()).toEqual([1598]);
     proxy.refuse = false;
-    const back = await node.relay.whenAvailable(3000);
-    expect(back).toBe(true);
-    expect(changes.map(([available]) => available)).toEqual([false, true]);
-    // The next delay was 1599 ms, then the attempt after it succeeded.
-    expect((changes[1]?.[1] ?? 0) - cutAt).toBeLessThan(99 + 199 + 399 + 799 + 1599 + 500);
+    manual.advance(1598);
+    await waitFor(() => node.relay.available, 'the system connection to come back');
+    // Lost at the cut; back when the fifth attempt, after 1598 ms more, succeeded.
+    expect(changes).toEqual([
+      [false, cutAt],
+      [true, cutAt + 99 + 199 + 399 + 799 + 1598],
+    ]);
+    expect(proxy.arrivals.length).toBe(before + 5);
     const alice = await client(node, 'alice');
     const inbox = await alice.inbox(`/topic/${RUN}.back`);
     await node.stomp.publish(`/topic/${RUN}.back`, 'we are back');

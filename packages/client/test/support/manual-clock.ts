@@ -1,0 +1,48 @@
+import type { Clock } from '../../src/env.js';
+
+/**
+ * A clock for real sockets whose timers only fire when the test moves time on with `advance`, in time order.
+ * The I/O stays real; only the socket's idea of time (timeouts, head starts, heart-beat checks) is the test's.
+ */
+export class ManualClock implements Clock {
+  private time = 0;
+  private lastHandle = 0;
+  private readonly timers = new Map<number, { readonly at: number; readonly callback: () => void }>();
+
+  now(): number {
+    return this.time;
+  }
+
+  /** Fake milliseconds moved on so far. */
+  get elapsed(): number {
+    return this.time;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const handle = ++this.lastHandle;
+    this.timers.set(handle, { at: this.time + Math.max(0, ms), callback });
+    return handle;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let due: number | undefined;
+      for (const [handle, timer] of this.timers) {
+        if (timer.at > end) continue;
+        const current = due === undefined ? undefined : this.timers.get(due);
+        if (current === undefined || timer.at < current.at) due = handle;
+      }
+      if (due === undefined) break;
+      const timer = this.timers.get(due) as { at: number; callback: () => void };
+      this.timers.delete(due);
+      this.time = timer.at;
+      timer.callback();
+    }
+    this.time = end;
+  }
+}
