@@ -43,7 +43,9 @@ function splitArguments(args) {
       continue;
     }
     if (arg === '--project' || arg.startsWith('--project=')) {
-      console.error('[e2e] choose engines with --engines=firefox (the totals then require only those), not --project');
+      console.error(
+        '[e2e] choose engines with --engines=firefox (the totals then require only those), not --project',
+      );
       process.exit(2);
     }
     rest.push(arg);
