@@ -36,7 +36,7 @@ function enter(c: FakeClient, room: string): void {
   c.subscribe(destinations.roomMessages(room));
 }
 
-describe('chat broker: who may connect', () => {
+describe('chat broker: who may connect (fake connection)', () => {
   it('the CONNECT login is the nickname, trimmed', () => {
     const { client } = setup();
     const frame = client().connect('  ana  ');
@@ -92,7 +92,7 @@ describe('chat broker: who may connect', () => {
   });
 });
 
-describe('chat broker: rooms and presence', () => {
+describe('chat broker: rooms and presence (fake connection)', () => {
   it('the room list: a snapshot on subscribe, then updates as people come and go', () => {
     const { client } = setup();
     const alice = client('alice');
@@ -141,7 +141,7 @@ describe('chat broker: rooms and presence', () => {
   });
 });
 
-describe('chat broker: messages', () => {
+describe('chat broker: messages (fake connection)', () => {
   it('a post is stamped by the server (author, time, id), published to the room, and receipted', () => {
     const { client } = setup();
     const alice = client('alice');

@@ -34,7 +34,10 @@ function wire(command: string, headers: Readonly<Record<string, string>>, body =
   return `${[command, ...lines].join('\n')}\n\n${body}\0`;
 }
 
-/** A raw STOMP client of the chat broker, for handler tests: send frames, read what came back. */
+/**
+ * A raw STOMP client of the chat broker on an in-memory fake connection, for handler tests: send frames, read
+ * what came back. Tests that use it say "(fake connection)" in their names.
+ */
 export class FakeClient {
   readonly connection = new FakeConnection();
   private frames: StompFrame[] = [];

@@ -10,7 +10,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('sending over HTTP', () => {
+describe('sending over HTTP (fake fetch, fake timers)', () => {
   it('batches sends made while an xhr_send is in flight into the next one, in order', async () => {
     const { socket, http } = await overHttp('xhr-streaming');
     http.autoSend = false;
@@ -77,7 +77,7 @@ describe('sending over HTTP', () => {
   });
 });
 
-describe('receiving over HTTP', () => {
+describe('receiving over HTTP (fake fetch and EventSource, fake timers)', () => {
   it('xhr-streaming: frames split anywhere, even inside a character; next request when one ends', async () => {
     const { http, events, first } = await overHttp('xhr-streaming');
     // Byte by byte, so that multi-byte UTF-8 sequences arrive in pieces.

@@ -17,7 +17,7 @@ afterEach(() => {
 const TIMEOUT = 620;
 const HEAD_START = 130;
 
-describe('negotiation', () => {
+describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () => {
   it('asks /info first, then opens a WebSocket in a new session', async () => {
     const { http, options } = fakeEnv();
     const socket = new SockwireSocket(URL_, options);

@@ -18,7 +18,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A socket the test opens and drops by hand. */
+/** A fake socket the test opens and drops by hand (the tests that use it say so in their describe). */
 class ScriptedSocket extends EventTarget implements ReconnectableSocket {
   static instances: ScriptedSocket[] = [];
   readyState = 0;
@@ -79,7 +79,7 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('ReconnectingSocket', () => {
+describe('ReconnectingSocket against a scripted fake socket (ScriptedSocket, fake timers)', () => {
   it('retries on the full-jitter schedule until a connection opens', async () => {
     const { socket, waits, events } = scripted();
     ScriptedSocket.last().drop(2000, 'All transports failed');
@@ -236,7 +236,7 @@ describe('ReconnectingSocket', () => {
     expect(socket.readyState).toBe(ReconnectingSocket.CLOSED);
   });
 
-  it('drives a real SockwireSocket by default', async () => {
+  it('drives a real SockwireSocket by default (on a fake WebSocket and fetch)', async () => {
     const { http, options } = fakeEnv();
     const socket = new ReconnectingSocket('http://x.test/echo', {
       ...options,

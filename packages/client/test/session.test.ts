@@ -9,7 +9,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('heartbeats', () => {
+describe('heartbeats (fake WebSocket and fetch, fake timers)', () => {
   it('closes with 2011 after heartbeatTimeout of silence', async () => {
     const { socket, events } = await overHttp('xhr-streaming');
     await advance(59_999);
@@ -51,7 +51,7 @@ describe('heartbeats', () => {
   });
 });
 
-describe('messages over WebSocket', () => {
+describe('messages over WebSocket (fake WebSocket, fake timers)', () => {
   it('delivers messages in order and sends each one as a JSON array, escaped', async () => {
     const { socket, ws, events } = await overWebSocket();
     ws.frame('a["one","two"]');

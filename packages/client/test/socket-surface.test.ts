@@ -10,7 +10,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('WebSocket-compatible surface', () => {
+describe('WebSocket-compatible surface (fake WebSocket and fetch, fake timers)', () => {
   it('has the constants, the properties and the on* handlers of a WebSocket', async () => {
     expect([
       SockwireSocket.CONNECTING,
@@ -76,7 +76,7 @@ describe('WebSocket-compatible surface', () => {
   });
 });
 
-describe('closing', () => {
+describe('closing (fake WebSocket and fetch, fake timers)', () => {
   it('close() moves to CLOSING at once and fires a clean close event afterwards', async () => {
     const { socket, ws, events } = await overWebSocket();
     socket.close(3001, 'bye');

@@ -172,19 +172,48 @@ describe('createStompClient', () => {
     await expect.poll(() => errors).toEqual(['not json|SyntaxError']);
   });
 
-  it('stops restoring a subscription once unsubscribed', async () => {
+  it('stops restoring a subscription once unsubscribed: after a reconnect only the others come back', async () => {
     server = await new StompServer().start();
     const c = client(server.url, 'websocket');
-    const got: string[] = [];
-    const sub = c.subscribe('/topic/x', (m) => got.push(m.body));
-    sub.unsubscribe();
-    const ready = connected(c);
+    const dropped: string[] = [];
+    const sub = c.subscribe('/topic/dropped', (message) => dropped.push(message.body));
+    const kept = nextMessage();
+    c.subscribe('/topic/kept', kept.take);
+    let connects = 0;
+    let reconnected: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      c.onConnect = () => {
+        connects += 1;
+        if (connects === 1) resolve();
+        else reconnected();
+      };
+    });
     c.activate();
-    await ready;
-    const receipt = new Promise<void>((resolve) => c.watchForReceipt('r', () => resolve()));
-    c.publish({ destination: '/topic/x', body: 'nobody', headers: { receipt: 'r' } });
-    await receipt;
-    expect(got).toEqual([]);
-    expect(server.broker?.stats()).toBeTruthy();
+    await first;
+    c.publish({ destination: '/topic/dropped', body: 'before' });
+    await expect.poll(() => dropped).toEqual(['before']);
+    sub.unsubscribe();
+    const unsubscribed = new Promise<void>((resolve) => c.watchForReceipt('r0', () => resolve()));
+    c.publish({ destination: '/topic/dropped', body: 'while connected', headers: { receipt: 'r0' } });
+    await unsubscribed;
+    expect(dropped).toEqual(['before']);
+
+    const again = new Promise<void>((resolve) => {
+      reconnected = resolve;
+    });
+    await server.stop();
+    await server.start();
+    await again;
+    expect(connects).toBe(2);
+    // The broker handles a session's frames in order: had /topic/dropped been re-subscribed, its message
+    // would arrive before the one on /topic/kept.
+    c.publish({ destination: '/topic/dropped', body: 'after reconnect' });
+    c.publish({ destination: '/topic/kept', body: 'after reconnect' });
+    expect((await kept.next()).body).toBe('after reconnect');
+    expect(dropped).toEqual(['before']);
+    const stats = server.broker?.stats();
+    expect(stats?.sessions.open).toBe(1);
+    expect(stats?.framesIn).toEqual({ CONNECT: 1, SUBSCRIBE: 1, SEND: 2 });
+    expect(stats?.broker).toMatchObject({ destinations: 1, consumers: 1, published: 2, delivered: 1 });
   });
 });

@@ -3,6 +3,8 @@ import type { FetchInit, FetchLike, ResponseLike } from '../../src/index.js';
 /*
  * Hand-driven stand-ins for WebSocket, EventSource and fetch. Nothing happens until the test says so, and
  * everything they were asked to do is recorded, so a test reads as a script of the server's side.
+ * They stand in only where no real part can run (vitest's fake timers, frames no real server sends); a test
+ * that uses them says so in its name ("(fake WebSocket and fetch)"), as the server's "(fake connection)" ones do.
  */
 
 type Listener = ((event: never) => void) | null;
