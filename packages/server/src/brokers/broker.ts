@@ -7,6 +7,9 @@
  * topic-like destination and hands it to one consumer of a queue-like one.
  */
 
+import type { DedupeStore } from './dedupe.js';
+import type { StreamGap, StreamResume } from './history.js';
+
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
@@ -23,11 +26,17 @@ export type MessageHeaders = readonly (readonly [name: string, value: string])[]
 
 export interface BrokerMessage {
   readonly destination: string;
-  /** Unique in the broker and increasing per destination (a later issue resumes subscriptions from it). */
+  /** Unique in the broker and increasing per destination (resumes use `offset`, not this). */
   readonly id: string;
   /** Application headers only: the STOMP layer adds destination, message-id, subscription, ack, content-length. */
   readonly headers: MessageHeaders;
   readonly body: string;
+  /**
+   * The message's position in its destination's history (see history.ts): consecutive per destination within
+   * `epoch`. Set only by a broker that keeps history for the destination.
+   */
+  readonly offset?: number;
+  readonly epoch?: string;
 }
 
 export interface Delivery {
@@ -41,6 +50,11 @@ export interface Delivery {
 /** The receiving end of a subscription. `deliver` must not throw and should not block. */
 export interface Consumer {
   deliver(delivery: Delivery): void;
+  /**
+   * A resume could not be served in full (see StreamGap); called before the replayed and live deliveries that
+   * follow it. Must not throw.
+   */
+  gap?(gap: StreamGap): void;
 }
 
 export interface ConsumeOptions {
@@ -51,9 +65,27 @@ export interface ConsumeOptions {
   readonly manualAck: boolean;
   /** With manualAck, at most this many unacknowledged deliveries per consumer on a queue; 0 = no limit. */
   readonly prefetch?: number;
+  /**
+   * Start from the destination's history rather than live: the retained messages from that position are
+   * delivered first, then live ones, with no gap and no duplicate at the switch. Default live only (`next`).
+   */
+  readonly resume?: StreamResume;
+}
+
+/** Where live delivery of a subscription starts in its destination's history (see history.ts). */
+export interface StreamPosition {
+  /** The offset the next message published there will have. */
+  readonly next: number;
+  /** The epoch of that numbering; undefined while the destination has no history yet (it starts at 0). */
+  readonly epoch: string | undefined;
 }
 
 export interface ConsumerHandle {
+  /**
+   * Set when the destination keeps history: a client that got no message yet can still resume from here
+   * after a reconnect (the STOMP layer puts it on the SUBSCRIBE's RECEIPT).
+   */
+  readonly position?: StreamPosition;
   ack(tag: number): void;
   /** Reject a delivery: it is delivered again, marked redelivered, until the broker's redelivery limit. */
   nack(tag: number): void;
@@ -72,6 +104,8 @@ export interface BrokerStats {
   readonly redelivered: number;
   /** Dropped: a full queue's oldest message, or a message past the redelivery limit. */
   readonly discarded: number;
+  /** Destinations with retained history, and the messages replayed to resuming subscribers. Optional. */
+  readonly history?: { readonly destinations: number; readonly bytes: number; readonly replayed: number };
 }
 
 export interface MessageBroker {
@@ -81,4 +115,9 @@ export interface MessageBroker {
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): MaybePromise<ConsumerHandle>;
   stats(): BrokerStats;
   close(): MaybePromise<void>;
+  /**
+   * Where idempotent sends' keys live when the broker is shared by several nodes (Redis): the STOMP layer uses it
+   * unless told otherwise. Optional; a broker without one gets this process's memory.
+   */
+  readonly dedupeStore?: DedupeStore;
 }

@@ -9,6 +9,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { HistoryLimits } from '../brokers/history.js';
 import { createServer } from '../index.js';
 import type { AllowedOrigins } from '../options.js';
 import { chooseStompSubprotocol } from '../stomp/negotiate.js';
@@ -34,6 +35,9 @@ Options:
                              /amq/queue and /user to RabbitMQ's STOMP adapter (Spring's StompBrokerRelay:
                              one broker connection per client, user:pass for all of them)
   --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
+  --history-size <messages>  Messages kept per topic or user destination for subscriptions that resume
+                             (x-stream-offset) (default 1000; 0 turns history off)
+  --history-ttl <seconds>    How long each kept message stays (default 300; 0 turns history off)
 `;
 
 export interface ServeOptions {
@@ -49,6 +53,8 @@ export interface ServeOptions {
   readonly brokerUrl?: string;
   /** `--node-id`: this node's name in a cluster (default: host, pid and a random part). */
   readonly nodeId?: string;
+  /** `--history-size` / `--history-ttl`: the in-memory broker's history limits (HISTORY_DEFAULTS otherwise). */
+  readonly history?: HistoryLimits;
 }
 
 export interface RunningServe {
@@ -67,9 +73,17 @@ export interface RunningServe {
 /** Start everything `sockwire serve` runs; resolves once every listener is up. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const prefix = options.prefix ?? '/stomp';
+  if (options.history !== undefined && options.brokerUrl !== undefined) {
+    // Said rather than ignored: a resume would then report a gap for every destination.
+    throw new TypeError(
+      'sockwire serve: --history-size and --history-ttl apply to the in-memory broker; with --broker, history is configured on that broker',
+    );
+  }
   const external =
     options.brokerUrl === undefined ? undefined : await brokerFromUrl(options.brokerUrl, options.nodeId);
-  const broker = options.broker ?? createStompBroker(external?.stomp);
+  const broker =
+    options.broker ??
+    createStompBroker(external?.stomp ?? (options.history === undefined ? {} : { history: options.history }));
   const sockjs = createServer({
     prefix,
     ...(external?.cluster === undefined ? {} : { cluster: external.cluster }),
@@ -168,8 +182,19 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       static: { type: 'string' },
       broker: { type: 'string' },
       'node-id': { type: 'string' },
+      'history-size': { type: 'string' },
+      'history-ttl': { type: 'string' },
     },
   });
+  const historySize = wholeNumber(values['history-size'], '--history-size');
+  const historyTtl = wholeNumber(values['history-ttl'], '--history-ttl');
+  const history =
+    historySize === undefined && historyTtl === undefined
+      ? undefined
+      : {
+          ...(historySize === undefined ? {} : { size: historySize }),
+          ...(historyTtl === undefined ? {} : { ttl: historyTtl }),
+        };
   const origins = values['allowed-origins'];
   return {
     port: portNumber(values.port, '--port'),
@@ -182,7 +207,18 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     ...(values.static === undefined ? {} : { staticDir: values.static }),
     ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
     ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
+    ...(history === undefined ? {} : { history }),
   };
+}
+
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(value)) {
+    throw new TypeError(
+      `sockwire serve: ${flag} needs a whole number (0 turns history off), got ${value}\n\n${SERVE_USAGE}`,
+    );
+  }
+  return Number(value);
 }
 
 function portNumber(value: string | undefined, flag: string): number {

@@ -1,5 +1,7 @@
 import { CloseCode } from '@sockwire/protocol';
 import type { MessageBroker } from '../brokers/broker.js';
+import type { DedupeOptions } from '../brokers/dedupe.js';
+import type { HistoryOptions } from '../brokers/history.js';
 import { type StompClock, systemClock } from './clock.js';
 import { STOMP_VERSIONS, type StompVersion } from './codec/frame.js';
 import { resolveLimits, type StompLimits } from './codec/limits.js';
@@ -11,6 +13,19 @@ import type { Authenticate, Authorize, InboundInterceptor, OutboundInterceptor }
 export interface StompBrokerOptions {
   /** Where messages go. Default: a new in-memory broker, closed with this one. */
   readonly broker?: MessageBroker;
+  /**
+   * History of the default in-memory broker, for subscriptions that resume with `x-stream-offset`
+   * (MemoryBrokerOptions.history): `{ size, ttl, rules, maxDestinations, maxBytes }` or `false`. Defaults:
+   * 1000 messages and 300 s per topic or user destination. Not with `broker` or `relay` (configure those).
+   */
+  readonly history?: HistoryOptions | false;
+  /**
+   * Deduplication of SENDs that carry `x-idempotency-key` (the SDK's `send()` sets it): a repeat within
+   * `window` seconds is confirmed and not published (nor handled) again. `{ window, maxKeys, store }` or
+   * `false`. Defaults: 300 s, 100 000 keys in memory, the broker's own store when it has one (Redis: shared by
+   * every node).
+   */
+  readonly dedupe?: DedupeOptions | false;
   /**
    * Relay broker destinations to an external STOMP broker (RabbitMQ) instead: `createStompRelay(...)`. Each
    * session then gets its own connection to it, and application messages go through the relay's system

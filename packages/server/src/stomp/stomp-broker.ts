@@ -1,5 +1,7 @@
 import type { MessageBroker, MessageHeaders } from '../brokers/broker.js';
+import { type DedupeOptions, type DedupeStore, MemoryDedupeStore } from '../brokers/dedupe.js';
 import { MemoryBroker } from '../brokers/memory/memory-broker.js';
+import type { StompClock } from './clock.js';
 import type { StompConnection } from './connection-port.js';
 import { DestinationRouter } from './destinations.js';
 import { BrokerEvents, type StompBrokerEventName, type StompBrokerListener } from './events.js';
@@ -78,7 +80,15 @@ class EmbeddedStompBroker implements StompBroker {
       throw new TypeError('Sockwire STOMP: give either a broker or a relay, not both');
     }
     this.ownsBroker = options.broker === undefined && relay === undefined;
-    this.broker = relay ?? options.broker ?? new MemoryBroker();
+    if (!this.ownsBroker && options.history !== undefined) {
+      throw new TypeError(
+        'Sockwire STOMP: history configures the default broker; with broker or relay, configure that',
+      );
+    }
+    this.broker =
+      relay ??
+      options.broker ??
+      new MemoryBroker(options.history === undefined ? {} : { history: options.history });
     this.router = new DestinationRouter(this.options.prefixes);
     this.events = new BrokerEvents(this.options.log);
     this.context = {
@@ -87,6 +97,7 @@ class EmbeddedStompBroker implements StompBroker {
       links: relay ?? sharedBrokerLinks(this.broker),
       router: this.router,
       handlers: this.handlers,
+      dedupe: dedupeStore(options.dedupe, this.broker, this.options.clock),
       stats: this.collector,
       events: this.events,
       connected: (session) => {
@@ -177,4 +188,30 @@ class EmbeddedStompBroker implements StompBroker {
     const all = applicationHeaders([...toHeaderList(headers), ...message.headers]);
     return this.broker.publish(destination, all, message.body);
   }
+}
+
+/** The store of idempotency keys: the one given, else the broker's (shared by nodes), else this process's. */
+function dedupeStore(
+  options: DedupeOptions | false | undefined,
+  broker: MessageBroker,
+  clock: StompClock,
+): DedupeStore | undefined {
+  if (options === false) return undefined;
+  for (const name of ['window', 'maxKeys'] as const) {
+    const value = options?.[name];
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      throw new TypeError(
+        `Sockwire STOMP: dedupe.${name} must be a positive whole number, got ${String(value)}`,
+      );
+    }
+  }
+  return (
+    options?.store ??
+    broker.dedupeStore ??
+    new MemoryDedupeStore({
+      ...(options?.window === undefined ? {} : { window: options.window }),
+      ...(options?.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }),
+      now: () => clock.now(),
+    })
+  );
 }

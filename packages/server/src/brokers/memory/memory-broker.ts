@@ -5,8 +5,11 @@ import type {
   ConsumerHandle,
   MessageBroker,
   MessageHeaders,
+  StreamPosition,
 } from '../broker.js';
+import { type HistoryOptions, planResume, resolveHistory, type StreamResume } from '../history.js';
 import { ConsumerEntry, type MemoryCounters } from './consumer-entry.js';
+import { StreamStore } from './message-stream.js';
 import { Queue } from './queue.js';
 import { Topic } from './topic.js';
 
@@ -17,6 +20,15 @@ export interface MemoryBrokerOptions {
   readonly maxQueuedMessages?: number;
   /** Times a NACKed or abandoned message is delivered again before it is dropped. Default 5. */
   readonly maxRedeliveries?: number;
+  /**
+   * History of topic-like destinations (every non-queue one, user destinations included), for subscriptions
+   * that resume (`x-stream-offset`): `{ size, ttl (seconds), rules, maxDestinations, maxBytes }`, or `false`.
+   * Defaults: 1000 messages and 300 s per destination, 10 000 destinations, 64 MiB in all (HISTORY_DEFAULTS).
+   * A new broker is a new epoch.
+   */
+  readonly history?: HistoryOptions | false;
+  /** The clock of the history's time limit. Default Date.now. */
+  readonly now?: () => number;
 }
 
 export const MEMORY_BROKER_DEFAULTS = {
@@ -37,7 +49,10 @@ export class MemoryBroker implements MessageBroker {
   private readonly queuePrefixes: readonly string[];
   private readonly maxQueued: number;
   private readonly maxRedeliveries: number;
+  private readonly streams: StreamStore;
+  private readonly now: () => number;
   private published = 0;
+  private replayed = 0;
   private lastId = 0;
   private closed = false;
 
@@ -53,14 +68,21 @@ export class MemoryBroker implements MessageBroker {
       options.maxRedeliveries,
       MEMORY_BROKER_DEFAULTS.maxRedeliveries,
     );
+    this.now = options.now ?? Date.now;
+    const epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    this.streams = new StreamStore(resolveHistory(options.history, 'Sockwire memory broker'), epoch);
   }
 
   publish(destination: string, headers: MessageHeaders, body: string): string {
     if (this.closed) throw new Error('Sockwire memory broker: closed');
     const id = String(++this.lastId);
     this.published++;
-    const target = this.isQueue(destination) ? this.obtain(destination) : this.destinations.get(destination);
-    target?.publish({ destination, id, headers, body });
+    const queue = this.isQueue(destination);
+    const message = queue
+      ? { destination, id, headers, body }
+      : this.streams.append({ destination, id, headers, body }, this.now());
+    const target = queue ? this.obtain(destination) : this.destinations.get(destination);
+    target?.publish(message);
     if (target?.isIdle) this.destinations.delete(destination);
     return id;
   }
@@ -69,8 +91,12 @@ export class MemoryBroker implements MessageBroker {
     if (this.closed) throw new Error('Sockwire memory broker: closed');
     const entry = new ConsumerEntry(consumer, options.manualAck, options.prefetch ?? 0);
     const target = this.obtain(destination);
+    // Everything here is synchronous: no publish can come between the replay and joining the live consumers,
+    // so the switch has no gap and no duplicate.
+    if (options.resume !== undefined) this.replay(destination, consumer, entry, options.resume);
     target.add(entry);
     return {
+      ...this.positionOf(destination),
       ack: (tag) => {
         if (!entry.cancelled) target.ack(entry, tag);
       },
@@ -85,6 +111,39 @@ export class MemoryBroker implements MessageBroker {
           this.destinations.delete(destination);
       },
     };
+  }
+
+  private positionOf(destination: string): { position?: StreamPosition } {
+    if (this.isQueue(destination) || !this.streams.keeps(destination)) return {};
+    const stream = this.streams.get(destination, this.now());
+    return { position: { next: stream?.next ?? 0, epoch: stream?.epoch } };
+  }
+
+  private replay(destination: string, consumer: Consumer, entry: ConsumerEntry, resume: StreamResume): void {
+    if (resume.start.kind === 'next') return;
+    const requested = resume.start.kind === 'offset' ? resume.start.offset : undefined;
+    if (this.isQueue(destination) || !this.streams.keeps(destination)) {
+      consumer.gap?.({ reason: 'no-history', requested, resumedAt: undefined, epoch: undefined });
+      return;
+    }
+    const stream = this.streams.get(destination, this.now());
+    if (stream === undefined) {
+      // Nothing retained: the epoch the client counted in (if any) is over; from offset 0 nothing can be missed.
+      const missed = resume.epoch !== undefined || (requested !== undefined && requested > 0);
+      if (missed && requested !== undefined) {
+        const reason = resume.epoch !== undefined ? 'epoch' : 'truncated';
+        consumer.gap?.({ reason, requested, resumedAt: undefined, epoch: undefined });
+      }
+      return;
+    }
+    const plan = planResume(resume, { first: stream.first, next: stream.next, epoch: stream.epoch });
+    if (plan.gap !== undefined) consumer.gap?.(plan.gap);
+    for (const message of stream.since(plan.from)) {
+      if (entry.cancelled) return;
+      this.replayed++;
+      this.counters.delivered++;
+      entry.deliver({ message, redelivered: false, attempts: 0 });
+    }
   }
 
   stats(): BrokerStats {
@@ -102,12 +161,18 @@ export class MemoryBroker implements MessageBroker {
       delivered: this.counters.delivered,
       redelivered: this.counters.redelivered,
       discarded: this.counters.discarded,
+      history: {
+        destinations: this.streams.destinations,
+        bytes: this.streams.retainedBytes,
+        replayed: this.replayed,
+      },
     };
   }
 
   close(): void {
     this.closed = true;
     this.destinations.clear();
+    this.streams.clear();
   }
 
   private isQueue(destination: string): boolean {

@@ -1,4 +1,5 @@
 import type { MaybePromise } from '../../brokers/broker.js';
+import { parseStreamStart, type StreamResume } from '../../brokers/history.js';
 import { getHeader, isClientCommand, mayHaveBody, type StompFrame } from '../codec/frame.js';
 import { StompError, StompRejection } from '../errors.js';
 import { andThen, sequence } from '../maybe.js';
@@ -6,6 +7,7 @@ import type { AuthorizeAction } from '../types.js';
 import { describe } from './app-errors.js';
 import { requireHandler, runHandler } from './application.js';
 import { connect } from './handshake.js';
+import { IDEMPOTENCY_HEADER, runOnce, scopedIdempotencyKey } from './idempotent-send.js';
 import { applicationHeaders } from './message-encoding.js';
 import type { StompSession } from './session.js';
 import { isAckMode, Subscription } from './subscriptions.js';
@@ -79,6 +81,11 @@ export class CommandProcessor {
     const { router, handlers } = this.session.context;
     const route = router.forSend(destination);
     if (route.kind === 'invalid') throw new StompError('protocol', 'Unknown destination', route.reason);
+    const idempotencyKey = getHeader(frame.headers, IDEMPOTENCY_HEADER);
+    const dedupeKey =
+      idempotencyKey === undefined
+        ? undefined
+        : scopedIdempotencyKey(idempotencyKey, this.session.principal?.name);
     return andThen(this.authorize('send', destination), () => {
       let action: () => MaybePromise<void>;
       if (route.kind === 'application') {
@@ -89,6 +96,12 @@ export class CommandProcessor {
         // A RECEIPT (and a COMMIT's) must mean the broker has the message, even a remote one.
         const confirm = transaction !== undefined || getHeader(frame.headers, 'receipt') !== undefined;
         action = () => this.session.link.publish(route.destination, headers, frame.body, confirm);
+      }
+      const { dedupe } = this.session.context;
+      if (dedupeKey !== undefined && dedupe !== undefined) {
+        // A re-sent SEND (same key, after a cut) is confirmed without being published or handled again.
+        const once = action;
+        action = () => runOnce(dedupe, dedupeKey, this.session.context.options.clock, once);
       }
       if (transaction === undefined) return action();
       this.session.transactions.add(transaction, action);
@@ -117,6 +130,7 @@ export class CommandProcessor {
       );
     }
     const prefetch = prefetchCount(frame);
+    const resume = streamResume(frame);
     const route = router.forSubscribe(destination, session.principal?.name, session.id);
     if (route.kind === 'invalid') throw new StompError('protocol', 'Unknown destination', route.reason);
     return andThen(this.authorize('subscribe', destination), () => {
@@ -127,11 +141,15 @@ export class CommandProcessor {
         const answered = runHandler(session, match, frame, destination, route.path, subscription);
         return andThen(answered, () => this.announce(subscription));
       }
-      const consumer = { deliver: session.deliver.bind(session, subscription) };
+      const consumer = {
+        deliver: session.deliver.bind(session, subscription),
+        gap: session.gap.bind(session, subscription),
+      };
       const handle = session.link.subscribe(route.destination, consumer, {
         manualAck: ack !== 'auto',
         prefetch,
         headers: frame.headers,
+        ...(resume === undefined ? {} : { resume }),
       });
       return andThen(handle, (ready) => {
         // The session may have ended, or the subscription been replaced, while the broker was answering.
@@ -241,6 +259,21 @@ function prefetchCount(frame: StompFrame): number {
   if (!/^[0-9]{1,9}$/.test(text))
     throw new StompError('protocol', 'Invalid prefetch-count', 'prefetch-count must be a whole number');
   return Number(text);
+}
+
+/** `x-stream-offset` (RabbitMQ's syntax) and `x-stream-epoch`; undefined when the subscription is live only. */
+function streamResume(frame: StompFrame): StreamResume | undefined {
+  const offset = getHeader(frame.headers, 'x-stream-offset');
+  if (offset === undefined) return undefined;
+  let start: StreamResume['start'];
+  try {
+    start = parseStreamStart(offset);
+  } catch (error) {
+    throw new StompError('protocol', 'Invalid x-stream-offset', (error as Error).message);
+  }
+  if (start.kind === 'next') return undefined;
+  const epoch = getHeader(frame.headers, 'x-stream-epoch');
+  return epoch === undefined || epoch === '' ? { start } : { start, epoch };
 }
 
 /** A client-chosen string, shortened and quoted for an error message. */

@@ -1,4 +1,5 @@
 import type { MessageBroker } from '../../brokers/broker.js';
+import type { DedupeStore } from '../../brokers/dedupe.js';
 import type { CloseInfo } from '../../connection.js';
 import type { DestinationRouter } from '../destinations.js';
 import type { BrokerEvents } from '../events.js';
@@ -17,6 +18,8 @@ export interface SessionContext {
   readonly links: BrokerLinks;
   readonly router: DestinationRouter;
   readonly handlers: HandlerRegistry;
+  /** Keys of idempotent SENDs (`x-idempotency-key`); undefined when deduplication is off. */
+  readonly dedupe: DedupeStore | undefined;
   readonly stats: StatsCollector;
   /** The broker's lifecycle events (`connected`, `subscribed`, ...), emitted by the sessions. */
   readonly events: BrokerEvents;

@@ -3,6 +3,12 @@ import { contentLengthLine } from '../codec/encoder.js';
 import { escapeHeader, escapingFor, type HeaderEscaping } from '../codec/escape.js';
 import type { StompFrame, StompHeader, StompVersion } from '../codec/frame.js';
 
+/** A MESSAGE's position in its destination's history, and the epoch that numbering belongs to. */
+export const STREAM_OFFSET_HEADER = 'x-stream-offset';
+export const STREAM_EPOCH_HEADER = 'x-stream-epoch';
+/** Marks a MESSAGE that carries no application message but says a resume missed messages (its reason). */
+export const STREAM_GAP_HEADER = 'x-stream-gap';
+
 /**
  * Headers the server sets on MESSAGE frames, or that only mean something on the client's frame. A client's
  * SEND may not smuggle them through to subscribers.
@@ -17,6 +23,14 @@ const RESERVED = new Set([
   'receipt',
   'transaction',
   'receipt-id',
+  // Stream positions are the broker's to assign (history.ts); a forged one would mislead resuming clients.
+  STREAM_OFFSET_HEADER,
+  STREAM_EPOCH_HEADER,
+  STREAM_GAP_HEADER,
+  'x-stream-gap-requested',
+  'x-stream-gap-resumed-at',
+  // The sender's deduplication key: the server's business, not the subscribers'.
+  'x-idempotency-key',
 ]);
 
 /**
@@ -50,6 +64,9 @@ function messageTail(message: BrokerMessage, escaping: HeaderEscaping): string {
   const hit = cached?.[escaping];
   if (hit !== undefined) return hit;
   let text = `message-id:${escapeHeader(message.id, escaping)}\n`;
+  if (message.offset !== undefined) {
+    text += `${STREAM_OFFSET_HEADER}:${message.offset}\n${STREAM_EPOCH_HEADER}:${escapeHeader(message.epoch ?? '', escaping)}\n`;
+  }
   for (const [name, value] of message.headers) {
     if (name === TARGET_SESSION_HEADER) continue;
     text += `${escapeHeader(name, escaping)}:${escapeHeader(value, escaping)}\n`;
@@ -92,6 +109,9 @@ export function messageFrame(message: BrokerMessage, address: MessageAddress): S
   ];
   if (address.ackId !== undefined) headers.push(['ack', address.ackId]);
   if (address.redelivered) headers.push(['redelivered', 'true']);
+  if (message.offset !== undefined) {
+    headers.push([STREAM_OFFSET_HEADER, String(message.offset)], [STREAM_EPOCH_HEADER, message.epoch ?? '']);
+  }
   for (const header of message.headers) if (header[0] !== TARGET_SESSION_HEADER) headers.push(header);
   return { command: 'MESSAGE', headers, body: message.body };
 }

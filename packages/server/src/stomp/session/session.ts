@@ -1,4 +1,5 @@
 import { BrokerFailure, type BrokerMessage, type Delivery, type MaybePromise } from '../../brokers/broker.js';
+import type { StreamGap } from '../../brokers/history.js';
 import type { CloseInfo } from '../../connection.js';
 import { StompParseError } from '../codec/errors.js';
 import { getHeader, type StompFrame, type StompHeader, type StompVersion } from '../codec/frame.js';
@@ -13,7 +14,14 @@ import { CommandProcessor } from './commands.js';
 import type { SessionContext } from './context.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { SerialInbox } from './inbox.js';
-import { encodeMessage, messageFrame, TARGET_SESSION_HEADER } from './message-encoding.js';
+import {
+  encodeMessage,
+  messageFrame,
+  STREAM_EPOCH_HEADER,
+  STREAM_GAP_HEADER,
+  STREAM_OFFSET_HEADER,
+  TARGET_SESSION_HEADER,
+} from './message-encoding.js';
 import { Outbound } from './outbound.js';
 import { type Subscription, SubscriptionTable } from './subscriptions.js';
 import { TransactionTable } from './transactions.js';
@@ -192,8 +200,15 @@ export class StompSession {
 
   receipt(frame: StompFrame): void {
     const receipt = getHeader(frame.headers, 'receipt');
-    if (receipt !== undefined)
-      this.send({ command: 'RECEIPT', headers: [['receipt-id', receipt]], body: '' });
+    if (receipt === undefined) return;
+    const headers: StompHeader[] = [['receipt-id', receipt]];
+    if (frame.command === 'SUBSCRIBE') {
+      // Where live delivery starts: a client that gets no message before a cut can still resume from here.
+      const position = this.subscriptions.get(getHeader(frame.headers, 'id') ?? '')?.handle?.position;
+      if (position !== undefined) headers.push([STREAM_OFFSET_HEADER, String(position.next)]);
+      if (position?.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, position.epoch]);
+    }
+    this.send({ command: 'RECEIPT', headers, body: '' });
   }
 
   /** A broker delivery for one of this session's subscriptions. */
@@ -229,6 +244,18 @@ export class StompSession {
     };
     // No broker holds this message, so its tag only has to be unique here; an ACK of it settles nothing else.
     this.deliver(subscription, { message, redelivered: false, tag: -this.lastReplyId });
+  }
+
+  /**
+   * A resume that missed messages: a MESSAGE on the subscription with no application message, whose
+   * `x-stream-gap` header names the reason (plain STOMP clients can read it), before what is replayed.
+   */
+  gap(subscription: Subscription, gap: StreamGap): void {
+    const headers: StompHeader[] = [[STREAM_GAP_HEADER, gap.reason]];
+    if (gap.requested !== undefined) headers.push(['x-stream-gap-requested', String(gap.requested)]);
+    if (gap.resumedAt !== undefined) headers.push(['x-stream-gap-resumed-at', String(gap.resumedAt)]);
+    if (gap.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, gap.epoch]);
+    this.reply(subscription, '', headers);
   }
 
   /** The DISCONNECT: receipt, then close. */
