@@ -13,6 +13,8 @@ const SESSION_HEADERS = new Set([
   'content-length',
   // RabbitMQ copies a SEND's `receipt` onto the MESSAGE; here it would be one of the relay's receipt ids.
   'receipt',
+  // A stream message's position: carried as the message's offset, which the session writes itself.
+  'x-stream-offset',
 ]);
 
 function messageHeaders(headers: readonly StompHeader[]): MessageHeaders {
@@ -60,11 +62,14 @@ export class RelayedConsumer implements ConsumerHandle {
     const redelivered = getHeader(frame.headers, 'redelivered') === 'true';
     this.counters.delivered++;
     if (redelivered) this.counters.redelivered++;
+    // A RabbitMQ stream numbers its messages itself (no epoch: a re-created stream is not detected).
+    const offset = getHeader(frame.headers, 'x-stream-offset');
     const message = {
       destination: this.destination,
       id: getHeader(frame.headers, 'message-id') ?? `${this.upstreamId}-${tag}`,
       headers: messageHeaders(frame.headers),
       body: frame.body,
+      ...(offset !== undefined && /^[0-9]{1,15}$/.test(offset) ? { offset: Number(offset) } : {}),
     };
     this.consumer.deliver({ message, redelivered, tag });
   }

@@ -9,6 +9,17 @@ import type { UpstreamConnection } from './upstream.js';
 
 /** SUBSCRIBE headers the link writes itself; every other one (`durable`, `x-queue-name`, `selector`...) passes. */
 const SUBSCRIBE_OWN = new Set(['id', 'destination', 'ack', 'receipt', 'prefetch-count', 'content-length']);
+/** Resume headers: RabbitMQ reads `x-stream-offset` on streams only, and has no epochs. */
+const RESUME_HEADERS = new Set(['x-stream-offset', 'x-stream-epoch']);
+
+/**
+ * A resume maps onto RabbitMQ streams: a SUBSCRIBE that names a stream queue (`x-queue-type:stream`) has its
+ * `x-stream-offset` passed on, and RabbitMQ replays. Anywhere else RabbitMQ would ignore the header and the
+ * client would silently miss what was published while it was away, so it is told instead (a no-history gap).
+ */
+function isStreamSubscription(headers: StompHeaders): boolean {
+  return getHeader(headers, 'x-queue-type') === 'stream';
+}
 
 /**
  * A client session's own connection to the broker (Spring's per-session relay connection): its SENDs and
@@ -68,7 +79,16 @@ export class RelaySessionLink implements BrokerLink {
     if (options.manualAck && options.prefetch !== undefined && options.prefetch > 0) {
       headers.push(['prefetch-count', String(options.prefetch)]);
     }
-    for (const header of options.headers) if (!SUBSCRIBE_OWN.has(header[0])) headers.push(header);
+    const stream = isStreamSubscription(options.headers);
+    for (const header of options.headers) {
+      if (SUBSCRIBE_OWN.has(header[0])) continue;
+      if (header[0] === 'x-stream-epoch' || (!stream && RESUME_HEADERS.has(header[0]))) continue;
+      headers.push(header);
+    }
+    if (options.resume !== undefined && !stream) {
+      const requested = options.resume.start.kind === 'offset' ? options.resume.start.offset : undefined;
+      consumer.gap?.({ reason: 'no-history', requested, resumedAt: undefined, epoch: undefined });
+    }
     try {
       // Confirmed, so that the client's RECEIPT means the broker has bound the subscription's queue.
       await this.upstream.request({ command: 'SUBSCRIBE', headers, body: '' });

@@ -64,9 +64,9 @@ function messageTail(message: BrokerMessage, escaping: HeaderEscaping): string {
   const hit = cached?.[escaping];
   if (hit !== undefined) return hit;
   let text = `message-id:${escapeHeader(message.id, escaping)}\n`;
-  if (message.offset !== undefined) {
-    text += `${STREAM_OFFSET_HEADER}:${message.offset}\n${STREAM_EPOCH_HEADER}:${escapeHeader(message.epoch ?? '', escaping)}\n`;
-  }
+  if (message.offset !== undefined) text += `${STREAM_OFFSET_HEADER}:${message.offset}\n`;
+  if (message.epoch !== undefined)
+    text += `${STREAM_EPOCH_HEADER}:${escapeHeader(message.epoch, escaping)}\n`;
   for (const [name, value] of message.headers) {
     if (name === TARGET_SESSION_HEADER) continue;
     text += `${escapeHeader(name, escaping)}:${escapeHeader(value, escaping)}\n`;
@@ -109,9 +109,8 @@ export function messageFrame(message: BrokerMessage, address: MessageAddress): S
   ];
   if (address.ackId !== undefined) headers.push(['ack', address.ackId]);
   if (address.redelivered) headers.push(['redelivered', 'true']);
-  if (message.offset !== undefined) {
-    headers.push([STREAM_OFFSET_HEADER, String(message.offset)], [STREAM_EPOCH_HEADER, message.epoch ?? '']);
-  }
+  if (message.offset !== undefined) headers.push([STREAM_OFFSET_HEADER, String(message.offset)]);
+  if (message.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, message.epoch]);
   for (const header of message.headers) if (header[0] !== TARGET_SESSION_HEADER) headers.push(header);
   return { command: 'MESSAGE', headers, body: message.body };
 }
