@@ -1,6 +1,7 @@
 /*
  * `@sockwire/client/stomp`: a @stomp/stompjs Client whose sockets are SockwireSockets (with fallback), which
- * restores the application's subscriptions after every reconnect and backs off with full jitter.
+ * restores the application's subscriptions after every reconnect (resuming each from the last message it got,
+ * stream-tracker.ts), confirms `send()`s across reconnects (pending-sends.ts) and backs off with full jitter.
  * @stomp/stompjs is a peer dependency of this entry only; the core entry stays dependency-free.
  */
 import {
@@ -15,6 +16,8 @@ import {
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { SockwireSocket } from './index.js';
 import type { SockwireSocketOptions } from './options.js';
+import { DEFAULT_MAX_PENDING_SENDS, PendingSends } from './pending-sends.js';
+import { type StompGap, StreamCursor } from './stream-tracker.js';
 
 export interface SockwireStompConfig
   extends Omit<StompConfig, 'webSocketFactory' | 'brokerURL'>,
@@ -32,16 +35,29 @@ export interface SockwireStompConfig
   onJsonError?: (error: Error, message: IMessage) => void;
   /** Source of randomness for the backoff, [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Unconfirmed `send()`s kept (on the wire or waiting for a connection); past it `send()` rejects at once.
+   * Default 1000.
+   */
+  maxPendingSends?: number;
+  /**
+   * A subscription resumed after a reconnect but messages it missed are gone (the server no longer has them):
+   * reload whatever state the application derives from it. Default: reported through `debug`.
+   */
+  onGap?: (gap: StompGap) => void;
 }
 
 /** A subscription that outlives connections: re-made, with the same id, on every (re)connect. */
 interface DurableSubscription {
   readonly destination: string;
-  readonly callback: (message: IMessage) => void;
+  /** The application's callback behind the cursor: gap notices and duplicates never reach it. */
+  readonly deliver: (message: IMessage) => void;
   readonly headers: StompHeaders;
+  readonly cursor: StreamCursor;
 }
 
 let nextSubscriptionId = 0;
+let nextReceiptId = 0;
 
 export class SockwireStompClient extends Client {
   private readonly durable = new Map<string, DurableSubscription>();
@@ -50,10 +66,13 @@ export class SockwireStompClient extends Client {
   private readonly random: () => number;
   private readonly onReconnectScheduled: (delay: number, attempt: number) => void;
   private readonly onJsonError: (error: Error, message: IMessage) => void;
+  private readonly onGap: (gap: StompGap) => void;
+  private readonly sends: PendingSends;
   private attempt = 0;
   private connectedAt = 0;
   private userOnConnect: (frame: IFrame) => void = () => {};
   private userOnSocketClose: (event: CloseEvent) => void = () => {};
+  private userOnStompError: (frame: IFrame) => void = () => {};
 
   constructor(url: string, config: SockwireStompConfig = {}) {
     const {
@@ -65,6 +84,8 @@ export class SockwireStompClient extends Client {
       onReconnectScheduled,
       onJsonError,
       random,
+      maxPendingSends,
+      onGap,
       ...stomp
     } = config;
     super();
@@ -73,6 +94,16 @@ export class SockwireStompClient extends Client {
     this.random = random ?? Math.random;
     this.onReconnectScheduled = onReconnectScheduled ?? (() => {});
     this.onJsonError = onJsonError ?? ((error) => this.debug(`JSON body rejected: ${error.message}`));
+    this.onGap =
+      onGap ?? ((gap) => this.debug(`messages of ${gap.destination} lost on resume (${gap.reason})`));
+    this.sends = new PendingSends(maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS, (send, onReceipt) => {
+      this.watchForReceipt(send.receipt, onReceipt);
+      this.publish({
+        destination: send.destination,
+        body: send.body,
+        headers: { ...send.headers, receipt: send.receipt },
+      });
+    });
     // stompjs assigns its callbacks as instance fields; accessors on the instance let ours run first.
     Object.defineProperty(this, 'onConnect', {
       configurable: true,
@@ -90,6 +121,14 @@ export class SockwireStompClient extends Client {
         this.userOnSocketClose = handler;
       },
     });
+    Object.defineProperty(this, 'onStompError', {
+      configurable: true,
+      enumerable: true,
+      get: () => this.handleStompError,
+      set: (handler: (frame: IFrame) => void) => {
+        this.userOnStompError = handler;
+      },
+    });
     this.configure({
       reconnectDelay: minDelay ?? 1000,
       ...stomp,
@@ -98,13 +137,35 @@ export class SockwireStompClient extends Client {
     this.webSocketFactory = () => new SockwireSocket(url, socket);
   }
 
+  /**
+   * Subscriptions first (each from where it stopped), then the unconfirmed sends in their order, then the
+   * application's onConnect: whatever it sends goes out after them.
+   */
   private readonly handleConnect = (frame: IFrame): void => {
     this.connectedAt = Date.now();
     for (const [id, subscription] of this.durable) {
-      super.subscribe(subscription.destination, subscription.callback, { ...subscription.headers, id });
+      const headers = { ...subscription.headers };
+      // An application's receipt belonged to the first SUBSCRIBE, whose watcher is gone with its connection.
+      delete headers.receipt;
+      this.subscribeNow(id, subscription, headers);
     }
+    this.sends.resendAll();
     this.userOnConnect(frame);
   };
+
+  /**
+   * SUBSCRIBE with a receipt of ours, whose RECEIPT says where live delivery starts (so a subscription that
+   * gets nothing before a cut still resumes from there); an application's own `receipt` is left to it.
+   */
+  private subscribeNow(id: string, subscription: DurableSubscription, appHeaders: StompHeaders): void {
+    const headers = subscription.cursor.subscribeHeaders(appHeaders);
+    if (headers.receipt === undefined) {
+      const receipt = `sockwire-subscribe-${++nextReceiptId}`;
+      this.watchForReceipt(receipt, (frame) => subscription.cursor.started(frame));
+      headers.receipt = receipt;
+    }
+    super.subscribe(subscription.destination, subscription.deliver, { ...headers, id });
+  }
 
   /**
    * Subscribe now if connected, and again after every reconnect. May be called before the first connect.
@@ -118,8 +179,13 @@ export class SockwireStompClient extends Client {
     const id = headers.id ?? `sub-${++nextSubscriptionId}`;
     const rest = { ...headers };
     delete rest.id;
-    this.durable.set(id, { destination, callback, headers: rest });
-    if (this.connected) super.subscribe(destination, callback, { ...rest, id });
+    const cursor = new StreamCursor(id, destination, (gap) => this.onGap(gap));
+    const deliver = (message: IMessage): void => {
+      if (cursor.admit(message)) callback(message);
+    };
+    const subscription = { destination, deliver, headers: rest, cursor };
+    this.durable.set(id, subscription);
+    if (this.connected) this.subscribeNow(id, subscription, { ...rest });
     return {
       id,
       unsubscribe: (unsubscribeHeaders: StompHeaders = {}) => {
@@ -132,6 +198,25 @@ export class SockwireStompClient extends Client {
   override unsubscribe(id: string, headers: StompHeaders = {}): void {
     this.durable.delete(id);
     if (this.connected) super.unsubscribe(id, headers);
+  }
+
+  /**
+   * Send and learn that the server has the message: resolves on its RECEIPT. Kept until then (also while
+   * disconnected, up to `maxPendingSends`) and sent again after every reconnect, oldest first, with the same
+   * `x-idempotency-key` so that the server publishes it once. Rejects with a StompSendError when the server
+   * refuses it (an ERROR naming its receipt), and when `deactivate()` ends the client first. The client sets
+   * `receipt`; an `x-idempotency-key` in `headers` is kept (one per message is generated otherwise).
+   */
+  send(destination: string, body = '', headers: StompHeaders = {}): Promise<void> {
+    return this.sends.add(destination, body, headers, this.connected && this.active);
+  }
+
+  /** stompjs's deactivate, then every send still unconfirmed is rejected (none will be retried). */
+  override async deactivate(options: { force?: boolean } = {}): Promise<void> {
+    await super.deactivate(options);
+    this.sends.rejectAll(
+      new Error('Sockwire STOMP: deactivate() ended the client before the server confirmed this send'),
+    );
   }
 
   /** Publish `value` as a JSON body (`content-type: application/json`). */
@@ -165,6 +250,12 @@ export class SockwireStompClient extends Client {
     );
   }
 
+  /** An ERROR naming a send's receipt rejects that send (the server refused it); then the application's handler. */
+  private readonly handleStompError = (frame: IFrame): void => {
+    this.sends.refuse(frame);
+    this.userOnStompError(frame);
+  };
+
   /**
    * Runs when the socket closes, just before stompjs schedules its reconnect with `_nextReconnectDelay`:
    * setting that field here gives full-jitter backoff instead of stompjs's fixed or doubling delay.
@@ -192,3 +283,5 @@ export function createStompClient(url: string, config?: SockwireStompConfig): So
 }
 
 export type { IFrame, IMessage, StompHeaders, StompSubscription } from '@stomp/stompjs';
+export { DEFAULT_MAX_PENDING_SENDS, StompSendError } from './pending-sends.js';
+export type { StompGap, StompGapReason } from './stream-tracker.js';

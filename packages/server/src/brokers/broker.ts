@@ -55,6 +55,19 @@ export interface Consumer {
    * follow it. Must not throw.
    */
   gap?(gap: StreamGap): void;
+  /**
+   * Flow control for a replay: true when the consumer can take more now; otherwise false, and `resume` is called
+   * once it can (its outbound buffer drained). A consumer without it takes a replay in one go.
+   */
+  whenWritable?(resume: () => void): boolean;
+}
+
+export interface PublishOptions {
+  /**
+   * Keep the message in the destination's history (give it an offset). Default true; false for a message meant
+   * for one session only, which the user's other sessions skip and which no resume should replay.
+   */
+  readonly history?: boolean;
 }
 
 export interface ConsumeOptions {
@@ -110,7 +123,12 @@ export interface BrokerStats {
 
 export interface MessageBroker {
   /** Store-and-forward a message; resolves once the broker accepted it, with its id. */
-  publish(destination: string, headers: MessageHeaders, body: string): MaybePromise<string>;
+  publish(
+    destination: string,
+    headers: MessageHeaders,
+    body: string,
+    options?: PublishOptions,
+  ): MaybePromise<string>;
   /** Start consuming; resolves once deliveries can arrive (a SUBSCRIBE receipt waits for it). */
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): MaybePromise<ConsumerHandle>;
   stats(): BrokerStats;

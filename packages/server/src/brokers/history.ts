@@ -101,11 +101,10 @@ export function resolveHistory(options: HistoryOptions | false | undefined, owne
       const limits = rule ?? { size, ttl };
       return limits.size > 0 && limits.ttl > 0 ? { size: limits.size, ttlMs: limits.ttl * 1000 } : undefined;
     },
-    maxDestinations: count(
+    maxDestinations: atLeastOne(
       owner,
       'history.maxDestinations',
-      given.maxDestinations,
-      HISTORY_DEFAULTS.maxDestinations,
+      count(owner, 'history.maxDestinations', given.maxDestinations, HISTORY_DEFAULTS.maxDestinations),
     ),
     maxBytes: count(owner, 'history.maxBytes', given.maxBytes, HISTORY_DEFAULTS.maxBytes),
   };
@@ -143,8 +142,14 @@ export function planResume(
   const offset = start.offset;
   if (offset < first)
     return { from: first, gap: { reason: 'truncated', requested, resumedAt: first, epoch } };
-  // Past the end (nothing missed yet, or a forged offset): live from here, nothing to report.
-  return { from: Math.min(offset, next), gap: undefined };
+  if (offset <= next) return { from: offset, gap: undefined };
+  // Past the end: the client counted in a numbering that is not this one (an epoch it did not name, or lost).
+  return { from: first, gap: { reason: 'epoch', requested, resumedAt: first, epoch } };
+}
+
+function atLeastOne(owner: string, name: string, value: number): number {
+  if (value === 0) throw new TypeError(`${owner}: ${name} must be at least 1 (size: 0 turns history off)`);
+  return value;
 }
 
 function count(owner: string, name: string, value: number | undefined, fallback: number): number {

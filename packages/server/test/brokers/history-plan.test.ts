@@ -62,11 +62,12 @@ describe('which retained offsets a resume replays', () => {
     }
   });
 
-  it('an offset past the end (nothing missed yet) goes live with no gap and no replay', () => {
+  it('an offset past the end was counted in another numbering: an epoch gap, then everything retained', () => {
     expect(planResume({ start: { kind: 'offset', offset: 70 }, epoch: 'e1' }, retained)).toEqual({
-      from: 50,
-      gap: undefined,
+      from: 40,
+      gap: { reason: 'epoch', requested: 70, resumedAt: 40, epoch: 'e1' },
     });
+    expect(planResume({ start: { kind: 'offset', offset: 51 } }, retained).gap?.reason).toBe('epoch');
   });
 
   it('an empty range (everything expired, numbering kept) replays nothing from first or last', () => {

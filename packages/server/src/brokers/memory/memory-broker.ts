@@ -5,6 +5,7 @@ import type {
   ConsumerHandle,
   MessageBroker,
   MessageHeaders,
+  PublishOptions,
   StreamPosition,
 } from '../broker.js';
 import { type HistoryOptions, planResume, resolveHistory, type StreamResume } from '../history.js';
@@ -38,6 +39,9 @@ export const MEMORY_BROKER_DEFAULTS = {
 } as const;
 
 type Destination = Topic | Queue;
+
+/** Messages a replay reads from the history at a time (it asks the consumer for room after each one). */
+const REPLAY_BATCH = 64;
 
 /**
  * The embedded broker: everything in this process's memory, delivered synchronously. Message ids come from
@@ -73,14 +77,15 @@ export class MemoryBroker implements MessageBroker {
     this.streams = new StreamStore(resolveHistory(options.history, 'Sockwire memory broker'), epoch);
   }
 
-  publish(destination: string, headers: MessageHeaders, body: string): string {
+  publish(destination: string, headers: MessageHeaders, body: string, options?: PublishOptions): string {
     if (this.closed) throw new Error('Sockwire memory broker: closed');
     const id = String(++this.lastId);
     this.published++;
     const queue = this.isQueue(destination);
-    const message = queue
-      ? { destination, id, headers, body }
-      : this.streams.append({ destination, id, headers, body }, this.now());
+    const message =
+      queue || options?.history === false
+        ? { destination, id, headers, body }
+        : this.streams.append({ destination, id, headers, body }, this.now());
     const target = queue ? this.obtain(destination) : this.destinations.get(destination);
     target?.publish(message);
     if (target?.isIdle) this.destinations.delete(destination);
@@ -90,22 +95,30 @@ export class MemoryBroker implements MessageBroker {
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): ConsumerHandle {
     if (this.closed) throw new Error('Sockwire memory broker: closed');
     const entry = new ConsumerEntry(consumer, options.manualAck, options.prefetch ?? 0);
-    const target = this.obtain(destination);
-    // Everything here is synchronous: no publish can come between the replay and joining the live consumers,
-    // so the switch has no gap and no duplicate.
-    if (options.resume !== undefined) this.replay(destination, consumer, entry, options.resume);
-    target.add(entry);
+    // Until a resuming consumer has caught up it is in no destination; its acks and nacks go through a detached
+    // topic (only topics replay), which settles and redelivers exactly as the live one would.
+    let target: Destination | undefined;
+    const catchingUp = new Topic(this.counters, this.maxRedeliveries);
+    const join = (): void => {
+      if (entry.cancelled) return;
+      target = this.obtain(destination);
+      target.add(entry);
+    };
+    const position = this.positionOf(destination);
+    if (options.resume === undefined || options.resume.start.kind === 'next') join();
+    else this.replay(destination, consumer, entry, options.resume, join);
     return {
-      ...this.positionOf(destination),
+      ...position,
       ack: (tag) => {
-        if (!entry.cancelled) target.ack(entry, tag);
+        if (!entry.cancelled) (target ?? catchingUp).ack(entry, tag);
       },
       nack: (tag) => {
-        if (!entry.cancelled) target.nack(entry, tag);
+        if (!entry.cancelled) (target ?? catchingUp).nack(entry, tag);
       },
       cancel: () => {
         if (entry.cancelled) return;
         entry.cancelled = true;
+        if (target === undefined) return;
         target.remove(entry);
         if (target.isIdle && this.destinations.get(destination) === target)
           this.destinations.delete(destination);
@@ -114,36 +127,74 @@ export class MemoryBroker implements MessageBroker {
   }
 
   private positionOf(destination: string): { position?: StreamPosition } {
-    if (this.isQueue(destination) || !this.streams.keeps(destination)) return {};
-    const stream = this.streams.get(destination, this.now());
-    return { position: { next: stream?.next ?? 0, epoch: stream?.epoch } };
+    if (this.isQueue(destination)) return {};
+    const stream = this.streams.obtain(destination, this.now());
+    return stream === undefined ? {} : { position: { next: stream.next, epoch: stream.epoch } };
   }
 
-  private replay(destination: string, consumer: Consumer, entry: ConsumerEntry, resume: StreamResume): void {
-    if (resume.start.kind === 'next') return;
+  /**
+   * Replays `resume` to a consumer that is in no destination yet, then joins it to the live ones (`join`). The
+   * replay reads the retained history with a cursor, in batches paced by the consumer's `whenWritable`, so a
+   * long history cannot overflow a slow client. Messages published meanwhile are appended to the same history,
+   * so the cursor reaches them too; it joins the live consumers in the same synchronous step in which it finds
+   * nothing left to read, so no publish falls between replay and live: no gap and no duplicate at the switch.
+   */
+  private replay(
+    destination: string,
+    consumer: Consumer,
+    entry: ConsumerEntry,
+    resume: StreamResume,
+    join: () => void,
+  ): void {
     const requested = resume.start.kind === 'offset' ? resume.start.offset : undefined;
-    if (this.isQueue(destination) || !this.streams.keeps(destination)) {
-      consumer.gap?.({ reason: 'no-history', requested, resumedAt: undefined, epoch: undefined });
-      return;
-    }
-    const stream = this.streams.get(destination, this.now());
+    const stream = this.isQueue(destination) ? undefined : this.streams.obtain(destination, this.now());
     if (stream === undefined) {
-      // Nothing retained: the epoch the client counted in (if any) is over; from offset 0 nothing can be missed.
-      const missed = resume.epoch !== undefined || (requested !== undefined && requested > 0);
-      if (missed && requested !== undefined) {
-        const reason = resume.epoch !== undefined ? 'epoch' : 'truncated';
-        consumer.gap?.({ reason, requested, resumedAt: undefined, epoch: undefined });
-      }
+      consumer.gap?.({ reason: 'no-history', requested, resumedAt: undefined, epoch: undefined });
+      join();
       return;
     }
     const plan = planResume(resume, { first: stream.first, next: stream.next, epoch: stream.epoch });
     if (plan.gap !== undefined) consumer.gap?.(plan.gap);
-    for (const message of stream.since(plan.from)) {
-      if (entry.cancelled) return;
-      this.replayed++;
-      this.counters.delivered++;
-      entry.deliver({ message, redelivered: false, attempts: 0 });
-    }
+    let cursor = plan.from;
+    // A numbering the store did not keep (created by this SUBSCRIBE, over maxDestinations) cannot be evicted.
+    const kept = this.streams.peek(destination) === stream;
+    const pump = (): void => {
+      for (;;) {
+        if (entry.cancelled) return;
+        if (this.closed) return;
+        if (kept && this.streams.peek(destination) !== stream) {
+          // Evicted while replaying (maxDestinations): the rest of this numbering is gone.
+          const epoch = this.streams.peek(destination)?.epoch;
+          consumer.gap?.({ reason: 'epoch', requested: cursor, resumedAt: undefined, epoch });
+          join();
+          return;
+        }
+        this.streams.expire(destination, stream, this.now());
+        if (cursor < stream.first) {
+          // The history moved on (size, time or byte limit) faster than this consumer read it.
+          consumer.gap?.({
+            reason: 'truncated',
+            requested: cursor,
+            resumedAt: stream.first,
+            epoch: stream.epoch,
+          });
+          cursor = stream.first;
+        }
+        if (cursor >= stream.next) {
+          join();
+          return;
+        }
+        for (const message of stream.since(cursor, REPLAY_BATCH)) {
+          if (entry.cancelled) return;
+          this.replayed++;
+          this.counters.delivered++;
+          cursor++;
+          entry.deliver({ message, redelivered: false, attempts: 0 });
+          if (consumer.whenWritable !== undefined && !consumer.whenWritable(pump)) return;
+        }
+      }
+    };
+    pump();
   }
 
   stats(): BrokerStats {

@@ -75,23 +75,27 @@ export class MessageStream {
     return oldest.bytes;
   }
 
-  /** The retained messages from `offset` on, oldest first. */
-  since(offset: number): BrokerMessage[] {
+  /** Up to `limit` retained messages from `offset` on, oldest first. */
+  since(offset: number, limit = Number.POSITIVE_INFINITY): BrokerMessage[] {
     const start = this.head + Math.max(0, offset - this.first);
+    const end = Math.min(this.retained.length, start + limit);
     const out: BrokerMessage[] = [];
-    for (let i = start; i < this.retained.length; i++) out.push((this.retained[i] as Retained).message);
+    for (let i = start; i < end; i++) out.push((this.retained[i] as Retained).message);
     return out;
   }
 }
 
 /**
- * Every destination's stream, within the broker-wide limits: at most `maxDestinations` streams (the one appended
- * to least recently goes first) and `maxBytes` retained in all (the oldest messages of the least recently
- * appended streams go first). A stream that is dropped, or that expired entirely, starts a new epoch if it is
- * needed again.
+ * Every destination's stream, within the broker-wide limits: at most `maxDestinations` streams and `maxBytes`
+ * retained in all. A stream outlives its messages: once they all expired it keeps its epoch and next offset, so
+ * that its numbering goes on and a client that missed the expired messages is told (truncated), not served a
+ * silently shorter history. A stream is created when a destination with history is first published to or
+ * subscribed to, so every subscriber learns an epoch. Past `maxDestinations`, streams without messages go first,
+ * then the one appended to least recently; past `maxBytes`, the oldest messages of the least recently appended
+ * streams go first. A dropped stream starts a new epoch if it is needed again.
  */
 export class StreamStore {
-  /** Insertion order is append order: the first entry is the stream appended to least recently. */
+  /** Insertion order is append (or creation) order: the first entry is the least recently appended. */
   private readonly streams = new Map<string, MessageStream>();
   private readonly history: ResolvedHistory;
   private readonly brokerEpoch: string;
@@ -103,6 +107,7 @@ export class StreamStore {
     this.brokerEpoch = brokerEpoch;
   }
 
+  /** Destinations with a numbering, including those whose messages have all expired. */
   get destinations(): number {
     return this.streams.size;
   }
@@ -118,37 +123,45 @@ export class StreamStore {
 
   /** Numbers and keeps a message published to `destination`, or returns it as is if it keeps no history. */
   append(message: Omit<BrokerMessage, 'offset' | 'epoch'>, now: number): BrokerMessage {
-    const limits = this.history.limitsFor(message.destination);
-    if (limits === undefined) return message;
-    this.sweep(now);
-    let stream = this.streams.get(message.destination);
-    if (stream === undefined) {
-      stream = new MessageStream(
-        `${this.brokerEpoch}-${(++this.serial).toString(36)}`,
-        limits.size,
-        limits.ttlMs,
-      );
-    } else {
-      this.streams.delete(message.destination);
-    }
+    const stream = this.obtain(message.destination, now);
+    if (stream === undefined) return message;
+    // Most recently appended last: the eviction order.
+    this.streams.delete(message.destination);
     this.streams.set(message.destination, stream);
     const { message: numbered, added, dropped } = stream.append(message, now);
     this.bytes += added - dropped;
-    this.enforceLimits(message.destination);
+    this.enforceLimits(message.destination, stream);
     return numbered;
   }
 
-  /** The stream of `destination` as it stands now (expired messages dropped), if it has one. */
-  get(destination: string, now: number): MessageStream | undefined {
-    const stream = this.streams.get(destination);
-    if (stream === undefined) return undefined;
-    this.bytes -= stream.expire(now);
-    if (stream.isEmpty) {
-      // Nothing is left to resume from: the numbering ends with it, and a new stream is a new epoch.
-      this.streams.delete(destination);
-      return undefined;
+  /** The stream of `destination` with expired messages dropped, created if the destination keeps history. */
+  obtain(destination: string, now: number): MessageStream | undefined {
+    const existing = this.streams.get(destination);
+    if (existing !== undefined) {
+      this.bytes -= existing.expire(now);
+      return existing;
     }
+    const limits = this.history.limitsFor(destination);
+    if (limits === undefined) return undefined;
+    const stream = new MessageStream(
+      `${this.brokerEpoch}-${(++this.serial).toString(36)}`,
+      limits.size,
+      limits.ttlMs,
+    );
+    this.streams.set(destination, stream);
+    this.enforceLimits(destination, stream);
     return stream;
+  }
+
+  /** Drops `stream`'s expired messages (counting their bytes out if the store keeps it). */
+  expire(destination: string, stream: MessageStream, now: number): void {
+    const dropped = stream.expire(now);
+    if (this.streams.get(destination) === stream) this.bytes -= dropped;
+  }
+
+  /** The current stream of `destination`, if any (no expiry, no creation): a replay checks it is still its own. */
+  peek(destination: string): MessageStream | undefined {
+    return this.streams.get(destination);
   }
 
   clear(): void {
@@ -156,29 +169,29 @@ export class StreamStore {
     this.bytes = 0;
   }
 
-  /** Drops streams whose every message expired, oldest append first (so the scan stops at the first live one). */
-  private sweep(now: number): void {
-    for (const [destination, stream] of this.streams) {
-      if (now - stream.lastAppend < stream.ttlMs) break;
-      this.bytes -= stream.expire(now);
-      if (stream.isEmpty) this.streams.delete(destination);
+  private enforceLimits(currentDestination: string, current: MessageStream): void {
+    if (this.streams.size > this.history.maxDestinations) {
+      for (const [destination, stream] of this.streams) {
+        if (this.streams.size <= this.history.maxDestinations) break;
+        if (stream.isEmpty && stream !== current) this.streams.delete(destination);
+      }
+      // A numbering created by a SUBSCRIBE (no message yet) never pushes out a history: it stays unkept, and a
+      // resume from it later is told it missed its epoch (a spurious gap, never a silent loss).
+      if (this.streams.size > this.history.maxDestinations && current.isEmpty) {
+        this.streams.delete(currentDestination);
+      }
+      for (const [destination, stream] of this.streams) {
+        if (this.streams.size <= this.history.maxDestinations) break;
+        if (stream === current) continue;
+        while (!stream.isEmpty) this.bytes -= stream.dropOldest();
+        this.streams.delete(destination);
+      }
     }
-  }
-
-  private enforceLimits(current: string): void {
-    while (this.streams.size > this.history.maxDestinations) {
-      const [oldest, stream] = this.streams.entries().next().value as [string, MessageStream];
-      while (!stream.isEmpty) this.bytes -= stream.dropOldest();
-      this.streams.delete(oldest);
-    }
-    for (const [destination, stream] of this.streams) {
+    for (const stream of this.streams.values()) {
       if (this.bytes <= this.history.maxBytes) break;
-      // The newest message of the current destination stays: it is the one just published.
-      while (
-        this.bytes > this.history.maxBytes &&
-        !(destination === current && stream.first === stream.next - 1)
-      ) {
-        if (stream.isEmpty) break;
+      // The message just published stays, even alone over the budget: it is the one being delivered.
+      const keep = stream === current ? 1 : 0;
+      while (this.bytes > this.history.maxBytes && stream.next - stream.first > keep) {
         this.bytes -= stream.dropOldest();
       }
     }

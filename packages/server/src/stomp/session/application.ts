@@ -46,11 +46,13 @@ export function runHandler(
       const user = session.principal?.name;
       const everySession = options.broadcast !== false && user !== undefined;
       const to = router.userDestination(user, session.id, target);
-      return publish(
-        session,
-        to,
-        everySession ? headers : [...headers, [TARGET_SESSION_HEADER, session.id]],
-        reply.body,
+      if (everySession) return publish(session, to, headers, reply.body);
+      // For this session alone: its user's other sessions skip it, so it takes no place in the user's history
+      // (their offsets stay consecutive) and no resume replays it.
+      const targeted: MessageHeaders = [...headers, [TARGET_SESSION_HEADER, session.id]];
+      return andThen(
+        session.context.broker.publish(to, targeted, reply.body, { history: false }),
+        () => undefined,
       );
     }
     if (options.sendTo !== undefined)

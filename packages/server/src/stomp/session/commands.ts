@@ -144,6 +144,7 @@ export class CommandProcessor {
       const consumer = {
         deliver: session.deliver.bind(session, subscription),
         gap: session.gap.bind(session, subscription),
+        whenWritable: (resume: () => void) => session.whenWritable(resume),
       };
       const handle = session.link.subscribe(route.destination, consumer, {
         manualAck: ack !== 'auto',

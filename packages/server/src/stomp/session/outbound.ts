@@ -26,6 +26,8 @@ export class Outbound {
   private readonly onOverflow: (reason: string) => void;
   /** When write() last returned false with no drain since; undefined while the connection keeps up. */
   private blockedSince: number | undefined;
+  /** Replays waiting for the connection to drain (see whenWritable). */
+  private waiting: Array<() => void> = [];
   private open = true;
 
   constructor(
@@ -74,9 +76,22 @@ export class Outbound {
     this.write('\n');
   }
 
+  /**
+   * Flow control for a replay: true while the connection takes writes (its last write did not ask us to wait),
+   * so that a long history goes out as fast as the client reads and never trips the slow-consumer rule;
+   * otherwise `resume` runs at the connection's next drain, which a refused write always brings.
+   */
+  whenWritable(resume: () => void): boolean {
+    if (!this.open) return false;
+    if (this.blockedSince === undefined) return true;
+    this.waiting.push(resume);
+    return false;
+  }
+
   /** Stop writing: the session is closing. */
   close(): void {
     this.open = false;
+    this.waiting = [];
     this.connection.off('drain', this.drained);
   }
 
@@ -105,5 +120,9 @@ export class Outbound {
 
   private readonly drained = (): void => {
     this.blockedSince = undefined;
+    const waiting = this.waiting;
+    if (waiting.length === 0) return;
+    this.waiting = [];
+    for (const resume of waiting) resume();
   };
 }

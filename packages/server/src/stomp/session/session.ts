@@ -258,6 +258,11 @@ export class StompSession {
     this.reply(subscription, '', headers);
   }
 
+  /** Flow control for a replay to one of this session's subscriptions (Outbound.whenWritable). */
+  whenWritable(resume: () => void): boolean {
+    return this.currentState === 'connected' && this.outbound.whenWritable(resume);
+  }
+
   /** The DISCONNECT: receipt, then close. */
   disconnect(frame: StompFrame): void {
     this.receipt(frame);
