@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { HistoryLimits } from '../brokers/history.js';
 import { createRedisBroker } from '../brokers/redis/index.js';
 import { createRedisSessionBus } from '../cluster/redis-bus.js';
 import type { SessionBus } from '../cluster/session-bus.js';
@@ -18,9 +19,14 @@ export interface BrokerChoice {
 
 /**
  * `redis://host:port[/db]`: topics, queues and user destinations shared by every node through Redis, and
- * SockJS sessions served from any node (no sticky sessions). One Redis URL serves both.
+ * SockJS sessions served from any node (no sticky sessions). One Redis URL serves both. `history` (from
+ * `--history-size` / `--history-ttl`) bounds the topic history the Redis broker keeps; a relay keeps none.
  */
-export async function brokerFromUrl(url: string, nodeId: string = defaultNodeId()): Promise<BrokerChoice> {
+export async function brokerFromUrl(
+  url: string,
+  nodeId: string = defaultNodeId(),
+  history?: HistoryLimits,
+): Promise<BrokerChoice> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -28,7 +34,7 @@ export async function brokerFromUrl(url: string, nodeId: string = defaultNodeId(
     throw new TypeError(`sockwire serve: --broker needs a URL such as redis://127.0.0.1:6379, got ${url}`);
   }
   if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') {
-    const broker = await createRedisBroker({ url, nodeId });
+    const broker = await createRedisBroker({ url, nodeId, ...(history === undefined ? {} : { history }) });
     const cluster = await createRedisSessionBus({ url, nodeId }).catch(async (error: unknown) => {
       await broker.close();
       throw error;
@@ -42,7 +48,15 @@ export async function brokerFromUrl(url: string, nodeId: string = defaultNodeId(
       },
     };
   }
-  if (parsed.protocol === 'stomp:') return relayFromUrl(url);
+  if (parsed.protocol === 'stomp:') {
+    if (history !== undefined) {
+      // Said rather than ignored, and before connecting: the relay keeps no history of its own.
+      throw new TypeError(
+        "sockwire serve: --history-size and --history-ttl do not apply to --broker stomp://: history there is RabbitMQ's (resume from a stream queue, x-queue-type: stream)",
+      );
+    }
+    return relayFromUrl(url);
+  }
   throw new TypeError(
     `sockwire serve: unsupported --broker scheme ${parsed.protocol} (use redis://host:port or stomp://user:pass@host:61613)`,
   );

@@ -36,7 +36,9 @@ Options:
                              one broker connection per client, user:pass for all of them)
   --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
   --history-size <messages>  Messages kept per topic or user destination for subscriptions that resume
-                             (x-stream-offset) (default 1000; 0 turns history off)
+                             (x-stream-offset) (default 1000; 0 turns history off); with --broker redis://
+                             kept in Redis for every node (give all nodes the same); not with stomp://,
+                             where history is RabbitMQ's (streams)
   --history-ttl <seconds>    How long each kept message stays (default 300; 0 turns history off)
 `;
 
@@ -53,7 +55,10 @@ export interface ServeOptions {
   readonly brokerUrl?: string;
   /** `--node-id`: this node's name in a cluster (default: host, pid and a random part). */
   readonly nodeId?: string;
-  /** `--history-size` / `--history-ttl`: the in-memory broker's history limits (HISTORY_DEFAULTS otherwise). */
+  /**
+   * `--history-size` / `--history-ttl`: history limits of the in-memory broker or of `--broker redis://`
+   * (HISTORY_DEFAULTS otherwise); refused with `--broker stomp://` (see broker-url.ts).
+   */
   readonly history?: HistoryLimits;
 }
 
@@ -73,14 +78,10 @@ export interface RunningServe {
 /** Start everything `sockwire serve` runs; resolves once every listener is up. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const prefix = options.prefix ?? '/stomp';
-  if (options.history !== undefined && options.brokerUrl !== undefined) {
-    // Said rather than ignored: a resume would then report a gap for every destination.
-    throw new TypeError(
-      'sockwire serve: --history-size and --history-ttl apply to the in-memory broker; with --broker, history is configured on that broker',
-    );
-  }
   const external =
-    options.brokerUrl === undefined ? undefined : await brokerFromUrl(options.brokerUrl, options.nodeId);
+    options.brokerUrl === undefined
+      ? undefined
+      : await brokerFromUrl(options.brokerUrl, options.nodeId, options.history);
   const broker =
     options.broker ??
     createStompBroker(external?.stomp ?? (options.history === undefined ? {} : { history: options.history }));

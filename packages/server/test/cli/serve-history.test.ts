@@ -81,8 +81,9 @@ describe('sockwire serve history flags (built CLI in a child process)', () => {
     expect(result.stderr).toContain(`got ${value}`);
   });
 
-  it('--history-size with --broker redis:// is refused with a message saying why', async () => {
-    // Refused before any connection: no Redis is needed (nothing listens on port 1).
+  it('--history-size with --broker stomp:// is refused with a message saying why', async () => {
+    // Refused before any connection: no RabbitMQ is needed (nothing listens on port 1). With redis:// the flags
+    // apply (test/cli/serve-history-redis.test.ts).
     const result = await runProcess(process.execPath, [
       cli,
       'serve',
@@ -91,10 +92,12 @@ describe('sockwire serve history flags (built CLI in a child process)', () => {
       '--history-size',
       '5',
       '--broker',
-      'redis://127.0.0.1:1',
+      'stomp://guest:guest@127.0.0.1:1',
     ]);
     expect(result.code).toBe(2);
     expect(result.stdout).not.toContain('STOMP broker ready');
-    expect(result.stderr).toContain('--history-size and --history-ttl apply to the in-memory broker');
+    expect(result.stderr).toContain(
+      "--history-size and --history-ttl do not apply to --broker stomp://: history there is RabbitMQ's",
+    );
   });
 });

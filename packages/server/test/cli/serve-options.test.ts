@@ -125,10 +125,14 @@ describe('sockwire serve --broker redis:// --node-id (two CLI nodes on a private
     expect(listener.connected).toMatchObject({ command: 'CONNECTED' });
     expect(talker.connected).toMatchObject({ command: 'CONNECTED' });
     listener.client.send(wire('SUBSCRIBE', { id: 's', destination: '/topic/cli', receipt: 'sub' }));
-    expect(await next(listener.client)).toMatchObject({
-      command: 'RECEIPT',
-      headers: [['receipt-id', 'sub']],
-    });
+    const subscribed = await next(listener.client);
+    expect(subscribed).toMatchObject({ command: 'RECEIPT' });
+    // The RECEIPT also says where live delivery starts in the topic's history (kept in Redis).
+    expect(typeof subscribed === 'string' ? [] : subscribed.headers.map(([name]) => name)).toEqual([
+      'receipt-id',
+      'x-stream-offset',
+      'x-stream-epoch',
+    ]);
     talker.client.send(wire('SEND', { destination: '/topic/cli' }, 'from node b'));
     expect(await next(listener.client)).toMatchObject({ command: 'MESSAGE', body: 'from node b' });
     await Promise.all([listener.target.close(), talker.target.close()]);

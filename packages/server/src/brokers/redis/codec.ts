@@ -26,17 +26,67 @@ export function decodeHeaders(text: string): MessageHeaders | undefined {
 }
 
 /**
- * A topic message as published: `id \n headers-JSON \n body`. JSON never contains a raw newline, so the
- * first two newlines split it, and the body travels without being escaped.
+ * A topic message as published: `id \n headers-JSON \n body`, or `id offset epoch \n headers-JSON \n body` from
+ * a destination that keeps history (history-scripts.ts). JSON never contains a raw newline, so the first two
+ * newlines split it, and the body travels without being escaped.
  */
 export function decodeTopicPayload(destination: string, payload: string): BrokerMessage | undefined {
   const first = payload.indexOf('\n');
   const second = first < 0 ? -1 : payload.indexOf('\n', first + 1);
   if (second < 0) return undefined;
-  const id = payload.slice(0, first);
+  const [id = '', offset, epoch, ...rest] = payload.slice(0, first).split(' ');
   const headers = decodeHeaders(payload.slice(first + 1, second));
-  if (id === '' || headers === undefined) return undefined;
-  return { destination, id, headers, body: payload.slice(second + 1) };
+  if (id === '' || headers === undefined || rest.length > 0) return undefined;
+  const message = { destination, id, headers, body: payload.slice(second + 1) };
+  if (offset === undefined) return message;
+  const position = streamPosition(offset, epoch);
+  return position === undefined ? undefined : { ...message, ...position };
+}
+
+function streamPosition(
+  offset: string,
+  epoch: string | undefined,
+): { offset: number; epoch: string } | undefined {
+  if (!/^[0-9]{1,15}$/.test(offset) || epoch === undefined || epoch === '') return undefined;
+  return { offset: Number(offset), epoch };
+}
+
+/** What READ_HISTORY answered: the epoch, the retained range, and the entries read, oldest first. */
+export interface HistoryReply {
+  readonly epoch: string;
+  readonly first: number;
+  readonly next: number;
+  readonly messages: readonly BrokerMessage[];
+}
+
+export function decodeHistoryReply(destination: string, reply: unknown): HistoryReply {
+  const [epoch, first, next, entries] = Array.isArray(reply) ? reply : [];
+  const range = [Number(first), Number(next)];
+  if (
+    typeof epoch !== 'string' ||
+    epoch === '' ||
+    !range.every(Number.isSafeInteger) ||
+    !Array.isArray(entries)
+  ) {
+    throw new Error(`unexpected history reply: ${describeReply(reply)}`);
+  }
+  // XREVRANGE: newest first.
+  const messages = entries.map((entry: unknown) => decodeHistoryEntry(destination, epoch, entry)).reverse();
+  return { epoch, first: range[0] as number, next: range[1] as number, messages };
+}
+
+/** A history entry: id `<ms>-<offset>`, fields `i`, `h`, `b` (history-scripts.ts). */
+function decodeHistoryEntry(destination: string, epoch: string, entry: unknown): BrokerMessage {
+  const [streamId, fields] = Array.isArray(entry) ? entry : [];
+  const offset = typeof streamId === 'string' ? /^[0-9]+-([0-9]{1,15})$/.exec(streamId)?.[1] : undefined;
+  const map = new Map<unknown, unknown>();
+  if (Array.isArray(fields)) for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+  const [id, headerText, body] = [map.get('i'), map.get('h'), map.get('b')];
+  const headers = typeof headerText === 'string' ? decodeHeaders(headerText) : undefined;
+  if (offset === undefined || typeof id !== 'string' || headers === undefined || typeof body !== 'string') {
+    throw new Error(`unexpected history entry: ${describeReply(entry)}`);
+  }
+  return { destination, id, headers, body, offset: Number(offset), epoch };
 }
 
 /** A queue message read from its stream. */

@@ -6,7 +6,8 @@ import type { StreamQueue } from './stream-queue.js';
  * The node's heart-beat and its clean-up round, every third of `nodeTimeout`:
  * - renew this node's alive key (it expires `nodeTimeout` after the last renewal);
  * - in every queue this node consumes, redeliver what dead nodes left unacknowledged, and what is pending
- *   here without a local holder.
+ *   here without a local holder;
+ * - sample what `stats()` reports of the topic history.
  *
  * Death is judged by the alive key rather than by how long a message has been pending: a STOMP client in a
  * client ack mode may hold a message for minutes, and taking it from a live node would deliver it twice.
@@ -15,13 +16,20 @@ export class Janitor {
   private readonly command: Redis;
   private readonly settings: ResolvedRedisBrokerOptions;
   private readonly queues: () => Iterable<StreamQueue>;
+  private readonly sample: () => Promise<void>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(command: Redis, settings: ResolvedRedisBrokerOptions, queues: () => Iterable<StreamQueue>) {
+  constructor(
+    command: Redis,
+    settings: ResolvedRedisBrokerOptions,
+    queues: () => Iterable<StreamQueue>,
+    sample: () => Promise<void>,
+  ) {
     this.command = command;
     this.settings = settings;
     this.queues = queues;
+    this.sample = sample;
   }
 
   /** Announce this node, then keep doing so. */
@@ -69,5 +77,8 @@ export class Janitor {
         log('debug', `Redis broker: sweeping ${queue.destination} failed: ${String(error)}`);
       }
     }
+    await this.sample().catch((error: unknown) => {
+      log('debug', `Redis broker: sampling the history failed: ${String(error)}`);
+    });
   }
 }

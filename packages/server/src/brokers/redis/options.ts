@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { DEDUPE_DEFAULTS } from '../dedupe.js';
+import { type HistoryOptions, type ResolvedHistory, resolveHistory } from '../history.js';
 
 export type RedisBrokerLog = (severity: 'debug' | 'info' | 'error', message: string) => void;
 
@@ -35,6 +37,23 @@ export interface RedisBrokerOptions {
   readonly commandTimeout?: number;
   /** Connection changes and failures. Default: nothing is logged. */
   readonly log?: RedisBrokerLog;
+  /**
+   * History of topic-like destinations (every non-queue one, user destinations included), kept in Redis for
+   * subscriptions that resume (`x-stream-offset`) on any node: `{ size, ttl (seconds), rules, maxDestinations,
+   * maxBytes }`, or `false`. Defaults: 1000 messages and 300 s per destination, 10 000 destinations, 64 MiB of
+   * messages in all (HISTORY_DEFAULTS). Every publish applies its node's limits, so give every node the same.
+   * `maxDestinations` and `maxBytes` are enforced by each publish across the whole Redis (the destination
+   * whose messages expire first goes first), not per node. The epoch changes only when Redis lost the history
+   * (restart without persistence, flush, eviction) or it expired, never because a node went away.
+   */
+  readonly history?: HistoryOptions | false;
+  /** The clock of the history's time limit, in ms. Default Redis's own (TIME), which every node shares. */
+  readonly now?: () => number;
+  /**
+   * Seconds an idempotent send's key (`x-idempotency-key`) is remembered in Redis, where every node finds it:
+   * a send re-sent to another node after a cut is not published twice. Default 300 (DEDUPE_DEFAULTS.window).
+   */
+  readonly dedupeWindow?: number;
 }
 
 export const REDIS_BROKER_DEFAULTS = {
@@ -61,6 +80,10 @@ export interface ResolvedRedisBrokerOptions {
   readonly connectTimeout: number;
   readonly commandTimeout: number;
   readonly log: RedisBrokerLog;
+  readonly history: ResolvedHistory;
+  readonly dedupeWindow: number;
+  /** Undefined: Redis's clock. */
+  readonly now: (() => number) | undefined;
   readonly keys: RedisKeys;
 }
 
@@ -74,6 +97,17 @@ export interface RedisKeys {
   channel(destination: string): string;
   /** The stream of a queue destination. */
   stream(destination: string): string;
+  /** The retained messages of a topic-like destination (a stream; see history-scripts.ts). */
+  history(destination: string): string;
+  /** Its epoch, next offset and size (a hash that lives and dies with `history`). */
+  historyMeta(destination: string): string;
+  /** The prefix of idempotency keys (see dedupe-store.ts). */
+  readonly dedupe: string;
+  /** Destinations with history, scored by when their newest message expires (sorted set). */
+  readonly historyIndex: string;
+  /** Bytes retained per destination (hash), and in all (string). */
+  readonly historySizes: string;
+  readonly historyBytes: string;
 }
 
 export function resolveRedisBrokerOptions(options: RedisBrokerOptions): ResolvedRedisBrokerOptions {
@@ -107,11 +141,20 @@ export function resolveRedisBrokerOptions(options: RedisBrokerOptions): Resolved
     connectTimeout: whole('connectTimeout', options.connectTimeout, REDIS_BROKER_DEFAULTS.connectTimeout, 1),
     commandTimeout: whole('commandTimeout', options.commandTimeout, REDIS_BROKER_DEFAULTS.commandTimeout, 1),
     log: options.log ?? (() => {}),
+    history: resolveHistory(options.history, 'Sockwire Redis broker'),
+    dedupeWindow: whole('dedupeWindow', options.dedupeWindow, DEDUPE_DEFAULTS.window, 1),
+    now: options.now,
     keys: {
       ids: `${base}ids`,
       alive: (id) => `${base}alive:${id}`,
       channel: (destination) => `${base}topic:${destination}`,
       stream: (destination) => `${base}queue:${destination}`,
+      history: (destination) => `${base}history:${destination}`,
+      historyMeta: (destination) => `${base}history-meta:${destination}`,
+      historyIndex: `${base}history-index`,
+      dedupe: `${base}dedupe:`,
+      historySizes: `${base}history-sizes`,
+      historyBytes: `${base}history-bytes`,
     },
   };
 }

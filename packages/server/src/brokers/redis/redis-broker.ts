@@ -7,6 +7,7 @@ import {
   type ConsumerHandle,
   type MessageBroker,
   type MessageHeaders,
+  type PublishOptions,
 } from '../broker.js';
 import type { MemoryCounters } from '../memory/consumer-entry.js';
 import { encodeHeaders } from './codec.js';
@@ -17,6 +18,8 @@ import {
   type OpenConnection,
   whenReady,
 } from './connections.js';
+import { RedisDedupeStore } from './dedupe-store.js';
+import { noHistoryGap, RedisHistory } from './history-store.js';
 import { Janitor } from './janitor.js';
 import {
   type RedisBrokerOptions,
@@ -39,9 +42,17 @@ export interface RedisBrokerStats extends BrokerStats {
 /** A MessageBroker shared by every node on the same Redis. */
 export interface RedisBroker extends MessageBroker {
   readonly nodeId: string;
-  publish(destination: string, headers: MessageHeaders, body: string): Promise<string>;
+  publish(
+    destination: string,
+    headers: MessageHeaders,
+    body: string,
+    options?: PublishOptions,
+  ): Promise<string>;
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle>;
-  /** Local counters; `queued` is sampled by the sweep, every third of `nodeTimeout`. */
+  /**
+   * Local counters; `queued`, and `history.destinations` / `history.bytes` (across the whole Redis), are
+   * sampled every third of `nodeTimeout`.
+   */
   stats(): RedisBrokerStats;
   /** Return unacknowledged queue messages, stop reading, and close the broker's connections. */
   close(): Promise<void>;
@@ -101,7 +112,10 @@ class RedisStreamsBroker implements RedisBroker {
   private readonly topics: TopicFanout;
   private readonly queues = new Map<string, StreamQueue>();
   private readonly queueContext: QueueContext;
+  private readonly history: RedisHistory;
   private readonly janitor: Janitor;
+  /** Idempotency keys shared by every node (the STOMP layer uses it for `x-idempotency-key`). */
+  readonly dedupeStore: RedisDedupeStore;
   private published = 0;
   private closing: Promise<void> | undefined;
 
@@ -118,6 +132,11 @@ class RedisStreamsBroker implements RedisBroker {
     this.command = command;
     this.subscriber = subscriber;
     const unavailable = (what: string, cause: unknown) => this.failure(what, cause);
+    this.history = new RedisHistory(command, settings);
+    this.dedupeStore = new RedisDedupeStore(command, {
+      prefix: settings.keys.dedupe,
+      window: settings.dedupeWindow,
+    });
     this.topics = new TopicFanout({
       subscriber,
       channelName: settings.keys.channel,
@@ -125,6 +144,8 @@ class RedisStreamsBroker implements RedisBroker {
       maxRedeliveries: settings.maxRedeliveries,
       log: settings.log,
       unavailable: (what, cause) => this.failure(what, cause, subscriber),
+      history: this.history,
+      readFailed: unavailable,
     });
     this.queueContext = {
       command,
@@ -141,14 +162,24 @@ class RedisStreamsBroker implements RedisBroker {
           );
       },
     };
-    this.janitor = new Janitor(command, settings, () => this.queues.values());
+    this.janitor = new Janitor(
+      command,
+      settings,
+      () => this.queues.values(),
+      () => this.history.sample(),
+    );
   }
 
   start(): Promise<void> {
     return this.janitor.start();
   }
 
-  async publish(destination: string, headers: MessageHeaders, body: string): Promise<string> {
+  async publish(
+    destination: string,
+    headers: MessageHeaders,
+    body: string,
+    options?: PublishOptions,
+  ): Promise<string> {
     this.assertOpen();
     const { keys, maxQueuedMessages } = this.settings;
     const encoded = encodeHeaders(headers);
@@ -164,6 +195,8 @@ class RedisStreamsBroker implements RedisBroker {
         const [messageId, dropped] = Array.isArray(reply) ? reply : [];
         id = String(messageId);
         this.counters.discarded += Number(dropped) || 0;
+      } else if (options?.history !== false && this.history.keeps(destination)) {
+        id = await this.history.publish(destination, encoded, body);
       } else {
         id = String(
           await runScript(
@@ -184,6 +217,9 @@ class RedisStreamsBroker implements RedisBroker {
   async subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle> {
     this.assertOpen();
     if (!this.isQueue(destination)) return this.topics.subscribe(destination, consumer, options);
+    // A queue keeps no history (its messages go to one consumer each): said before anything is delivered.
+    const gap = noHistoryGap(options.resume);
+    if (gap !== undefined) consumer.gap?.(gap);
     let queue = this.queues.get(destination);
     if (queue === undefined) {
       queue = new StreamQueue(destination, this.queueContext);
@@ -205,6 +241,11 @@ class RedisStreamsBroker implements RedisBroker {
       queued,
       published: this.published,
       ...this.counters,
+      history: {
+        destinations: this.history.destinations,
+        bytes: this.history.bytes,
+        replayed: this.history.replayed,
+      },
       nodeId: this.nodeId,
       connection: this.command.status,
       errors: this.health.errors,

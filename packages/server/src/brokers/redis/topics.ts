@@ -3,6 +3,8 @@ import type { ConsumeOptions, Consumer, ConsumerHandle } from '../broker.js';
 import { ConsumerEntry, type MemoryCounters } from '../memory/consumer-entry.js';
 import { Topic } from '../memory/topic.js';
 import { decodeTopicPayload } from './codec.js';
+import { GatedEntry } from './gated-entry.js';
+import { type HistoryRead, noHistoryGap, type RedisHistory } from './history-store.js';
 import type { RedisBrokerLog } from './options.js';
 
 /** One Redis channel this node listens to, shared by every local subscriber of the destination. */
@@ -23,6 +25,9 @@ export interface TopicFanoutContext {
   readonly log: RedisBrokerLog;
   /** The error a failed SUBSCRIBE becomes. */
   readonly unavailable: (what: string, cause: unknown) => Error;
+  readonly history: RedisHistory;
+  /** The error a failed history read (on the command connection) becomes. */
+  readonly readFailed: (what: string, cause: unknown) => Error;
 }
 
 /**
@@ -30,6 +35,8 @@ export interface TopicFanoutContext {
  * destination's channel, however many local consumers it has, and hands each message to them as the memory
  * broker's Topic does (same fan-out, same NACK-to-the-same-consumer). Redis delivers a channel's messages in
  * the order they were published, which is what keeps each publisher's messages in order on every node.
+ * A destination with history also gives every subscription its position, and replays to one that resumes
+ * (gated-entry.ts for the switch to live).
  */
 export class TopicFanout {
   private readonly channels = new Map<string, Channel>();
@@ -70,9 +77,34 @@ export class TopicFanout {
       this.unref(name, channel);
       throw this.context.unavailable(`subscribe to ${destination}`, error);
     }
-    const entry = new ConsumerEntry(consumer, options.manualAck, options.prefetch ?? 0);
+    const { history } = this.context;
+    if (!history.keeps(destination)) {
+      const gap = noHistoryGap(options.resume);
+      if (gap !== undefined) consumer.gap?.(gap);
+      const entry = new ConsumerEntry(consumer, options.manualAck, options.prefetch ?? 0);
+      channel.topic.add(entry);
+      return { retained: false, ...this.handle(name, channel, entry) };
+    }
+    const entry = new GatedEntry(consumer, options.manualAck, options.prefetch ?? 0, this.context.counters);
+    // Joined before the read is sent: whatever is published after the read executes reaches this entry.
+    channel.topic.add(entry);
+    let read: HistoryRead;
+    try {
+      read = await history.read(destination, options.resume);
+    } catch (error) {
+      entry.cancelled = true;
+      channel.topic.remove(entry);
+      this.unref(name, channel);
+      throw this.context.readFailed(`read the history of ${destination}`, error);
+    }
+    if (read.gap !== undefined) consumer.gap?.(read.gap);
+    history.replayed += read.messages.length;
+    entry.replayThenOpen(read.messages, read.position);
+    return { position: read.position, ...this.handle(name, channel, entry) };
+  }
+
+  private handle(name: string, channel: Channel, entry: ConsumerEntry): ConsumerHandle {
     const { topic } = channel;
-    topic.add(entry);
     return {
       ack: (tag) => {
         if (!entry.cancelled) topic.ack(entry, tag);
