@@ -147,6 +147,7 @@ export class SockwireStompClient extends Client {
       const headers = { ...subscription.headers };
       // An application's receipt belonged to the first SUBSCRIBE, whose watcher is gone with its connection.
       delete headers.receipt;
+      subscription.cursor.resubscribing();
       this.subscribeNow(id, subscription, headers);
     }
     this.sends.resendAll();

@@ -34,6 +34,8 @@ export class StreamCursor {
   private epoch: string | undefined;
   /** Offset of the next message expected; undefined while nothing is known (or the destination has no offsets). */
   private next: number | undefined;
+  /** False once the server said the destination keeps nothing for an absent subscriber (`x-stream-history`). */
+  private retained = true;
 
   constructor(
     private readonly subscriptionId: string,
@@ -59,6 +61,7 @@ export class StreamCursor {
    * at least as far along.
    */
   started(receipt: IFrame): void {
+    if (receipt.headers['x-stream-history'] === 'none') this.retained = false;
     const offset = receipt.headers[OFFSET];
     if (offset === undefined) return;
     const next = Number(offset);
@@ -70,6 +73,21 @@ export class StreamCursor {
     } else {
       this.next = Math.max(this.next, next);
     }
+  }
+
+  /**
+   * Called before the SUBSCRIBE of a reconnect. Where the server keeps nothing for an absent subscriber, what
+   * was published meanwhile is gone: say so (a no-history gap) rather than resume in silence.
+   */
+  resubscribing(): void {
+    if (this.retained) return;
+    this.onGap({
+      subscriptionId: this.subscriptionId,
+      destination: this.destination,
+      reason: 'no-history',
+      requested: undefined,
+      resumedAt: undefined,
+    });
   }
 
   /** Whether `message` goes to the application's callback: not a gap notice, not one already delivered. */

@@ -263,4 +263,32 @@ describe('resuming subscriptions', () => {
     expect(jobs.messages.every((message) => message.headers['x-stream-offset'] === undefined)).toBe(true);
     expect(gaps).toEqual([]);
   });
+
+  it('a topic that keeps no history: every reconnect reports a no-history gap instead of resuming in silence', async () => {
+    server = await new StompTestServer({ history: false }).start();
+    const gaps: string[] = [];
+    const c = clients.make(server.url, 'websocket', {
+      onGap: (gap) => gaps.push(`${gap.reason} ${gap.destination}`),
+    });
+    const feed = new Received();
+    c.subscribe('/topic/ephemeral', feed.take);
+    const jobs = new Received();
+    c.subscribe('/queue/kept', jobs.take);
+    const connects = new ConnectCounter(c);
+    c.activate();
+    await connects.reached(1);
+    await c.send('/topic/sync', 'sync');
+    await publish('/topic/ephemeral', ['before']);
+    await feed.until('before');
+    await server.down();
+    await publish('/topic/ephemeral', ['lost while away']);
+    await server.up();
+    await connects.reached(2);
+    await waitFor(() => gaps.length > 0, 'the no-history gap');
+    await publish('/topic/ephemeral', ['end']);
+    await feed.until('end');
+    expect(feed.events).toEqual(['before', 'end']);
+    // Said once, for the topic only: a queue keeps its messages for an absent consumer.
+    expect(gaps).toEqual(['no-history /topic/ephemeral']);
+  });
 });

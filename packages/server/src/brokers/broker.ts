@@ -99,6 +99,12 @@ export interface ConsumerHandle {
    * after a reconnect (the STOMP layer puts it on the SUBSCRIBE's RECEIPT).
    */
   readonly position?: StreamPosition;
+  /**
+   * False for a topic-like destination that keeps no history: what is published while its subscriber is away is
+   * lost and no resume can recover it (the STOMP layer says `x-stream-history:none` on the RECEIPT, so that a
+   * client can report a gap after a reconnect rather than stay silent). Undefined otherwise.
+   */
+  readonly retained?: false;
   ack(tag: number): void;
   /** Reject a delivery: it is delivered again, marked redelivered, until the broker's redelivery limit. */
   nack(tag: number): void;

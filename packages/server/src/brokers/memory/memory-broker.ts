@@ -126,10 +126,12 @@ export class MemoryBroker implements MessageBroker {
     };
   }
 
-  private positionOf(destination: string): { position?: StreamPosition } {
+  private positionOf(destination: string): { position?: StreamPosition; retained?: false } {
     if (this.isQueue(destination)) return {};
     const stream = this.streams.obtain(destination, this.now());
-    return stream === undefined ? {} : { position: { next: stream.next, epoch: stream.epoch } };
+    return stream === undefined
+      ? { retained: false }
+      : { position: { next: stream.next, epoch: stream.epoch } };
   }
 
   /**

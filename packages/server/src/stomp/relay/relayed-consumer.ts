@@ -38,6 +38,8 @@ export class RelayedConsumer implements ConsumerHandle {
   private readonly unsettled = new Map<number, string>();
   private lastTag = 0;
   private cancelled = false;
+  /** Set by the link when RabbitMQ keeps nothing of this destination for an absent subscriber. */
+  retained?: false;
 
   constructor(
     destination: string,

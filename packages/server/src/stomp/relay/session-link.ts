@@ -96,6 +96,8 @@ export class RelaySessionLink implements BrokerLink {
       await relayed.cancel();
       throw error;
     }
+    // Queues keep messages for an absent consumer, streams can be resumed; anything else is lost meanwhile.
+    if (!stream && !/^\/(queue|amq\/queue)\//.test(destination)) relayed.retained = false;
     return relayed;
   }
 

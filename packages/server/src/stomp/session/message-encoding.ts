@@ -8,6 +8,8 @@ export const STREAM_OFFSET_HEADER = 'x-stream-offset';
 export const STREAM_EPOCH_HEADER = 'x-stream-epoch';
 /** Marks a MESSAGE that carries no application message but says a resume missed messages (its reason). */
 export const STREAM_GAP_HEADER = 'x-stream-gap';
+/** On a SUBSCRIBE's RECEIPT: `none` when the destination keeps nothing for an absent subscriber. */
+export const STREAM_HISTORY_HEADER = 'x-stream-history';
 
 /**
  * Headers the server sets on MESSAGE frames, or that only mean something on the client's frame. A client's

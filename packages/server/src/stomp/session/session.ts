@@ -19,6 +19,7 @@ import {
   messageFrame,
   STREAM_EPOCH_HEADER,
   STREAM_GAP_HEADER,
+  STREAM_HISTORY_HEADER,
   STREAM_OFFSET_HEADER,
   TARGET_SESSION_HEADER,
 } from './message-encoding.js';
@@ -204,9 +205,12 @@ export class StompSession {
     const headers: StompHeader[] = [['receipt-id', receipt]];
     if (frame.command === 'SUBSCRIBE') {
       // Where live delivery starts: a client that gets no message before a cut can still resume from here.
-      const position = this.subscriptions.get(getHeader(frame.headers, 'id') ?? '')?.handle?.position;
+      const handle = this.subscriptions.get(getHeader(frame.headers, 'id') ?? '')?.handle;
+      const position = handle?.position;
       if (position !== undefined) headers.push([STREAM_OFFSET_HEADER, String(position.next)]);
       if (position?.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, position.epoch]);
+      // Nothing published while the client is away can be recovered here: say so, so it can tell its user.
+      if (handle?.retained === false) headers.push([STREAM_HISTORY_HEADER, 'none']);
     }
     this.send({ command: 'RECEIPT', headers, body: '' });
   }
