@@ -55,7 +55,10 @@ export interface RoomList {
   readonly rooms: readonly RoomSummary[];
 }
 
-/** What the page sends; `clientId` lets it match the server's copy with the bubble it already shows. */
+/**
+ * What the page sends; `clientId` lets it match the server's copy with the bubble it already shows, and is also
+ * the SEND's `x-idempotency-key` (and the chat store's own check), so a message sent again is posted once.
+ */
 export interface PostMessage {
   readonly text: string;
   readonly clientId: string;

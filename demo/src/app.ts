@@ -1,6 +1,6 @@
 import { checkNickname, DEFAULT_ROOMS } from '../shared/protocol.js';
 import { ChatConnection, type ChatListener, type TransportChoice } from './chat-client.js';
-import { dmKey, roomKey, Store } from './store.js';
+import { type Conversation, describeCatchUp, dmKey, roomKey, Store } from './store.js';
 import { ConversationView } from './ui/conversation.js';
 import { byId, h } from './ui/dom.js';
 import { LoginView } from './ui/login.js';
@@ -74,7 +74,10 @@ function savedRooms(): string[] {
 }
 
 let nextClientId = 0;
-/** Unique per message, across reloads: the server drops a re-sent message with a clientId it has seen. */
+/**
+ * Unique per message, across reloads: it matches our bubble with the server's copy, and is the SEND's
+ * idempotency key, so a message sent again (Retry) is posted once.
+ */
 const newClientId = () =>
   `${Date.now().toString(36)}-${(++nextClientId).toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -105,6 +108,7 @@ export class App {
       send: (text) => this.send(text),
       typing: (typing) => this.typing(typing),
       leave: () => this.leaveCurrent(),
+      retry: (clientId) => this.retrySend(clientId),
     });
     this.people = new PeopleView((user) => this.openDirect(user));
     this.wireLayoutToggles();
@@ -137,10 +141,15 @@ export class App {
     this.conversation.focusComposer();
   }
 
-  /** A new ChatConnection for the current store and transport; it re-joins every room we are in. */
-  private connect(): void {
+  /**
+   * A new ChatConnection for the current store and transport; it re-joins every room we are in. Started
+   * unless `start` is false (a transport switch starts it once the old one has stopped).
+   */
+  private connect(start = true): void {
     const store = this.store;
     if (store === undefined) return;
+    // A catch-up of the previous connection, if one was under way, will not finish: drop it.
+    store.caughtUp();
     // Events of a connection that was replaced (transport switch, sign-out) while it stops are ignored.
     const connection: ChatConnection = new ChatConnection(
       chatServer(),
@@ -153,7 +162,7 @@ export class App {
     for (const conversation of store.conversations.values()) {
       if (conversation.kind === 'room') connection.joinRoom(conversation.name);
     }
-    connection.start();
+    if (start) connection.start();
   }
 
   /** Connection events go to the store (data) and the status view (connection state). */
@@ -162,6 +171,7 @@ export class App {
       state: (state) => {
         if (!live()) return;
         if (state.kind === 'connected') store.connectionRestarted();
+        else this.status.hideCatchUp();
         if (state.kind === 'refused' && state.cause === 'nickname') {
           void this.signOut(state.message);
           return;
@@ -176,7 +186,9 @@ export class App {
       typing: (event) => live() && store.typing(event),
       directMessage: (message) => live() && store.directMessage(message),
       notice: (notice) => live() && this.notify(notice.text),
-      stored: (clientId) => live() && store.stored(clientId),
+      catchingUp: () => live() && store.catchingUp(),
+      historyLost: (room) => live() && store.historyLost(room),
+      caughtUp: () => live() && this.status.showCatchUp(describeCatchUp(store.caughtUp())),
     };
   }
 
@@ -184,11 +196,13 @@ export class App {
     this.transport = choice;
     saved.set('transport', choice);
     const old = this.connection;
-    this.connection = undefined;
+    // Durable subscriptions belong to a client, so a new client re-joins the rooms (connect() does). It is
+    // made before the old one stops, so that the messages the old one gives up on move to it (deliver()).
+    this.connect(false);
+    const next = this.connection;
     this.status.setState({ kind: 'connecting' });
-    // Durable subscriptions belong to a client, so a new client re-joins the rooms (connect() does).
     await old?.stop();
-    this.connect();
+    if (this.connection === next) next?.start();
   }
 
   private retry(): void {
@@ -240,13 +254,43 @@ export class App {
   private send(text: string): void {
     const store = this.store;
     const conversation = store?.current === undefined ? undefined : store.conversations.get(store.current);
-    if (store === undefined || conversation === undefined || this.connection === undefined) return;
+    if (store === undefined || conversation === undefined) return;
     const clientId = newClientId();
-    // Shown at once as "sending"; the RECEIPT turns it into "sent". Offline, it waits in the connection's
-    // outbox and goes out on reconnect.
+    // Shown at once as "sending"; the SDK keeps the SEND until the server confirms it, across reconnects.
     store.addOwn(conversation.key, clientId, text);
-    if (conversation.kind === 'room') this.connection.postToRoom(conversation.name, text, clientId);
-    else this.connection.sendDirect(conversation.name, text, clientId);
+    this.deliver(store, conversation, clientId, text);
+  }
+
+  /** A failed message's "Retry": the same clientId, so if the server had it after all, it is not posted twice. */
+  private retrySend(clientId: string): void {
+    const store = this.store;
+    const retried = store?.retry(clientId);
+    if (store === undefined || retried === undefined) return;
+    this.deliver(store, retried.conversation, clientId, retried.text);
+  }
+
+  /** send() on the current connection; its promise drives the bubble: "sent", or "failed" with a Retry. */
+  private deliver(store: Store, conversation: Conversation, clientId: string, text: string): void {
+    const connection = this.connection;
+    if (connection === undefined) {
+      store.failed(clientId);
+      return;
+    }
+    const sent =
+      conversation.kind === 'room'
+        ? connection.postToRoom(conversation.name, text, clientId)
+        : connection.sendDirect(conversation.name, text, clientId);
+    sent.then(
+      () => store.delivered(clientId),
+      () => {
+        if (this.store !== store) return; // signed out
+        // Its connection was replaced (a transport switch stops the old client, which rejects what it did
+        // not get confirmed): send it on the new one.
+        if (this.connection !== connection && this.connection !== undefined)
+          this.deliver(store, conversation, clientId, text);
+        else store.failed(clientId);
+      },
+    );
   }
 
   private typing(typing: boolean): void {

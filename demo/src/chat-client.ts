@@ -4,18 +4,28 @@
  *
  *   createStompClient(url, options)   a @stomp/stompjs Client whose socket is a SockwireSocket: WebSocket when it
  *                                     gets through, else XHR streaming, EventSource or XHR polling (SockJS).
- *   client.subscribeJson(dest, fn)    durable: made now if connected, and made again after every reconnect, so
- *                                     the page never re-subscribes by hand (rooms, presence, private messages).
- *   client.publishJson(dest, value)   a SEND with a JSON body; with a `receipt` header the server answers with
- *                                     a RECEIPT once it has processed the frame (our "✓ sent").
+ *   client.subscribeJson(dest, fn)    durable: made now if connected, and made again after every reconnect,
+ *                                     resumed from the last message it got, so the callback sees every message
+ *                                     once, in order, including those published while the page was away.
+ *   onGap(gap)                        a resumed subscription whose missed messages the server no longer has.
+ *   client.send(dest, body, headers)  a SEND whose promise resolves on the server's RECEIPT (our "✓ sent");
+ *                                     the SDK keeps it until then, across reconnects, and re-sends it with
+ *                                     the same `x-idempotency-key`, so the server posts it once.
  *   onReconnectScheduled(delay, n)    the backoff's next delay, for the "reconnecting in 3 s" banner.
  */
-import { createStompClient, type IFrame, type SockwireStompClient } from '@sockwire/client/stomp';
+import {
+  createStompClient,
+  type IFrame,
+  type SockwireStompClient,
+  type StompGap,
+  type StompSubscription,
+} from '@sockwire/client/stomp';
 import {
   type ChatMessage,
   type DirectMessage,
   destinations,
   type Notice,
+  type PostMessage,
   type Presence,
   type RoomHistory,
   type RoomList,
@@ -54,17 +64,29 @@ export interface ChatListener {
   typing(event: TypingEvent): void;
   directMessage(message: DirectMessage): void;
   notice(notice: Notice): void;
-  /** The server has the message sent with this `clientId` (its RECEIPT arrived). */
-  stored(clientId: string): void;
+  /**
+   * A reconnect: what arrives from now until `caughtUp()` is mostly what was published while the page was away
+   * (resumed subscriptions replay it first). Called again if the connection drops before `caughtUp()`.
+   */
+  catchingUp(): void;
+  /**
+   * Messages of a room (`room`) or private messages (`undefined`) published while away are gone from the
+   * server; a room's recent history is being reloaded (it comes through `history`).
+   */
+  historyLost(room: string | undefined): void;
+  /** The catch-up is over: every resumed subscription has replayed, every reloaded history arrived. */
+  caughtUp(): void;
 }
 
-/** A message the page wants sent, kept until the server confirms it. */
-interface Outgoing {
-  readonly destination: string;
-  readonly body: { readonly text: string; readonly clientId: string };
+/** Per room: the subscriptions that make up "being in the room". */
+interface JoinedRoom {
+  readonly subscriptions: StompSubscription[];
+  /** Whether its messages carry stream offsets, i.e. whether the server can resume the subscription. */
+  numbered: boolean;
 }
 
 const PING_EVERY_MS = 5000;
+const STREAM_OFFSET = 'x-stream-offset';
 
 export class ChatConnection {
   /** The chat server's origin: the page's own, unless the page was opened with `?server=`. */
@@ -73,10 +95,14 @@ export class ChatConnection {
   readonly transport: TransportChoice;
   private readonly client: SockwireStompClient;
   private readonly listener: ChatListener;
-  /** Per room, the subscriptions that make up "being in the room". */
-  private readonly rooms = new Map<string, { unsubscribe(): void }[]>();
-  /** Not sent yet (we were offline), or sent and not confirmed: re-sent after a reconnect. */
-  private readonly outbox = new Map<string, Outgoing>();
+  private readonly rooms = new Map<string, JoinedRoom>();
+  /** One-shot subscriptions to rooms' history, until their answer arrives. */
+  private readonly historyLoads = new Map<string, StompSubscription>();
+  private connections = 0;
+  /** Set from a reconnect until everything missed has arrived; `pinged` once the first ping's RECEIPT came. */
+  private catchUp: { pinged: boolean } | undefined;
+  /** "Retry now" is restarting the client: sends it rejects are made again. */
+  private restarting = false;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastPing = 0;
   private scheduled: { nextAttemptAt: number; attempt: number } | undefined;
@@ -107,6 +133,9 @@ export class ChatConnection {
       onReconnectScheduled: (delay, attempt) => {
         this.scheduled = { nextAttemptAt: Date.now() + delay, attempt };
       },
+      // A resumed subscription whose missed messages the server no longer has (it restarted, or they are
+      // older than the history it keeps).
+      onGap: (gap) => this.gap(gap),
     });
     this.client.onConnect = () => this.connected();
     this.client.onStompError = (frame) => this.refused(frame);
@@ -119,7 +148,7 @@ export class ChatConnection {
     this.client.activate();
   }
 
-  /** Disconnects for good (DISCONNECT, then close); nothing is reported afterwards. */
+  /** Disconnects for good (DISCONNECT, then close); nothing is reported afterwards. Unconfirmed sends reject. */
   async stop(): Promise<void> {
     this.stopPinging();
     await this.client.deactivate();
@@ -127,7 +156,12 @@ export class ChatConnection {
 
   /** Try again now instead of waiting for the backoff (the banner's "Retry now"). */
   async retryNow(): Promise<void> {
-    await this.client.deactivate();
+    this.restarting = true;
+    try {
+      await this.client.deactivate();
+    } finally {
+      this.restarting = false;
+    }
     this.start();
   }
 
@@ -135,30 +169,41 @@ export class ChatConnection {
   joinRoom(room: string): void {
     if (this.rooms.has(room)) return;
     const { client, listener } = this;
+    const joined: JoinedRoom = { subscriptions: [], numbered: false };
     // Order matters: presence and typing first, so the presence update that our own joining triggers (the
     // server counts subscribers of the messages topic) finds us already listening.
-    this.rooms.set(room, [
+    joined.subscriptions.push(
       client.subscribeJson<Presence>(destinations.roomPresence(room), (p) => listener.presence(p)),
-      client.subscribeJson<TypingEvent>(destinations.roomTyping(room), (t) => listener.typing(t)),
-      client.subscribeJson<ChatMessage>(destinations.roomMessages(room), (m) => listener.roomMessage(m)),
-      // An /app subscription answered once by the server's `onSubscribe` handler; being durable, it is
-      // answered again after each reconnect, which fills in what was missed while offline.
-      client.subscribeJson<RoomHistory>(destinations.roomHistory(room), (h) => listener.history(h)),
-    ]);
+      // Typing events replayed after a reconnect are stale: only live ones are shown.
+      client.subscribeJson<TypingEvent>(destinations.roomTyping(room), (t) => {
+        if (this.catchUp === undefined) listener.typing(t);
+      }),
+      client.subscribeJson<ChatMessage>(destinations.roomMessages(room), (m, message) => {
+        if (message.headers[STREAM_OFFSET] !== undefined) joined.numbered = true;
+        listener.roomMessage(m);
+      }),
+    );
+    this.rooms.set(room, joined);
+    // The messages said before we came in: the server's `onSubscribe` handler answers once with the last 50.
+    this.loadHistory(room);
   }
 
   /** Leaves a room: unsubscribing is leaving (the server updates presence on UNSUBSCRIBE). */
   leaveRoom(room: string): void {
-    for (const subscription of this.rooms.get(room) ?? []) subscription.unsubscribe();
+    for (const subscription of this.rooms.get(room)?.subscriptions ?? []) subscription.unsubscribe();
     this.rooms.delete(room);
+    this.historyLoads.get(room)?.unsubscribe();
+    this.historyLoads.delete(room);
+    this.caughtUpIfDone();
   }
 
-  postToRoom(room: string, text: string, clientId: string): void {
-    this.send({ destination: destinations.postToRoom(room), body: { text, clientId } });
+  /** Resolves once the server has the message (RECEIPT); rejects if it refused it or the page gave up. */
+  postToRoom(room: string, text: string, clientId: string): Promise<void> {
+    return this.send(destinations.postToRoom(room), { text, clientId });
   }
 
-  sendDirect(user: string, text: string, clientId: string): void {
-    this.send({ destination: destinations.directMessage(user), body: { text, clientId } });
+  sendDirect(user: string, text: string, clientId: string): Promise<void> {
+    return this.send(destinations.directMessage(user), { text, clientId });
   }
 
   /** Typing state is only worth sending live: when offline it is dropped, not queued. */
@@ -179,30 +224,70 @@ export class ChatConnection {
     client.subscribeJson<Notice>(destinations.myNotices, (notice) => listener.notice(notice));
   }
 
-  private send(message: Outgoing): void {
-    this.outbox.set(message.body.clientId, message);
-    if (this.client.connected) this.transmit(message);
+  /**
+   * The SDK's confirmed send. Our clientId is the idempotency key, so a message the page sends again (the
+   * "Retry" of a failed one, or one re-made below) is still posted once.
+   */
+  private send(destination: string, body: PostMessage): Promise<void> {
+    const headers = { 'content-type': 'application/json', 'x-idempotency-key': body.clientId };
+    return this.client.send(destination, JSON.stringify(body), headers).catch((error: unknown) => {
+      // "Retry now" restarts the client, whose deactivate() rejects what is unconfirmed: make those again,
+      // in their order, to go out once it is back.
+      if (this.restarting) return this.send(destination, body);
+      throw error;
+    });
   }
 
-  /** SEND with a receipt: the RECEIPT means the server processed it (frames are processed in order). */
-  private transmit(message: Outgoing): void {
-    const { clientId } = message.body;
-    const receipt = `msg-${clientId}`;
-    this.client.watchForReceipt(receipt, () => {
-      this.outbox.delete(clientId);
-      this.listener.stored(clientId);
+  /** Asks a room's `onSubscribe` history handler for the last messages: one answer, then unsubscribe. */
+  private loadHistory(room: string): void {
+    if (this.historyLoads.has(room)) return;
+    const subscription = this.client.subscribeJson<RoomHistory>(destinations.roomHistory(room), (history) => {
+      subscription.unsubscribe();
+      this.historyLoads.delete(room);
+      this.listener.history(history);
+      this.caughtUpIfDone();
     });
-    this.client.publishJson(message.destination, message.body, { receipt });
+    this.historyLoads.set(room, subscription);
   }
 
   private connected(): void {
     const socket = this.client.webSocket as { transport?: string | null } | undefined;
     this.listener.state({ kind: 'connected', transport: socket?.transport ?? 'unknown' });
-    // Whatever was written offline, or sent without a receipt before the connection dropped, goes now.
-    // The server drops a duplicate by its clientId, so sending twice is harmless.
-    for (const message of this.outbox.values()) this.transmit(message);
+    // The SDK has already re-made every subscription (each resuming where it stopped) and re-sent every
+    // unconfirmed send; the first ping goes after them, so its RECEIPT marks the end of their replays.
+    if (++this.connections > 1) {
+      this.startCatchUp();
+      // A room whose messages never carried offsets cannot be resumed (a broker without history, or no
+      // message yet): its history, reloaded, fills in what was missed.
+      for (const [room, joined] of this.rooms) if (!joined.numbered) this.loadHistory(room);
+    }
     this.ping();
     this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
+  }
+
+  private startCatchUp(): void {
+    this.catchUp = { pinged: false };
+    this.listener.catchingUp();
+  }
+
+  /** A resumed subscription lost messages: a room reloads its history; for private messages, we can only say so. */
+  private gap(gap: StompGap): void {
+    if (this.catchUp === undefined) this.startCatchUp();
+    if (gap.destination === destinations.myDirectMessages) {
+      this.listener.historyLost(undefined);
+      return;
+    }
+    for (const room of this.rooms.keys()) {
+      if (gap.destination !== destinations.roomMessages(room)) continue;
+      this.listener.historyLost(room);
+      this.loadHistory(room);
+    }
+  }
+
+  private caughtUpIfDone(): void {
+    if (this.catchUp?.pinged !== true || this.historyLoads.size > 0) return;
+    this.catchUp = undefined;
+    this.listener.caughtUp();
   }
 
   /** Measures the round trip with a RECEIPT: SEND to a handler that does nothing, and time the answer. */
@@ -210,9 +295,15 @@ export class ChatConnection {
     if (!this.client.connected) return;
     const receipt = `ping-${++this.lastPing}`;
     const sentAt = performance.now();
-    this.client.watchForReceipt(receipt, () =>
-      this.listener.roundTrip(Math.round(performance.now() - sentAt)),
-    );
+    const catchUp = this.catchUp;
+    this.client.watchForReceipt(receipt, () => {
+      this.listener.roundTrip(Math.round(performance.now() - sentAt));
+      if (catchUp !== undefined && catchUp === this.catchUp) {
+        catchUp.pinged = true;
+        this.caughtUpIfDone();
+      }
+    });
+    // publish(), not send(): a ping lost with its connection is not worth sending again.
     this.client.publish({ destination: destinations.ping, headers: { receipt } });
   }
 

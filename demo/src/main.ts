@@ -1,6 +1,6 @@
 /*
  * The chat page's entry. Where to look:
- *   chat-client.ts   everything done with the Sockwire SDK (connect, subscribe, publish, receipts, reconnects)
+ *   chat-client.ts   everything done with the Sockwire SDK (connect, resumed subscriptions, send(), reconnects)
  *   store.ts         the page's state
  *   ui/              the views (DOM only; user text always through textContent)
  *   ../shared/       the protocol both the page and the server use

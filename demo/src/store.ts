@@ -14,17 +14,32 @@ import {
  * Conversations are rooms (`#general`) and private chats (`@bob`).
  */
 
-/** `sending`: not confirmed yet; `sent`: the server has it (RECEIPT, or its copy came back). */
-export type Delivery = 'sending' | 'sent';
+/**
+ * Our own messages: `sending` until the server confirms (the send() promise resolves, or its copy comes back),
+ * then `sent`; `failed` when send() rejected (the page offers to retry). Everyone else's are `sent`.
+ */
+export type Delivery = 'sending' | 'sent' | 'failed';
 
 export interface Bubble {
-  /** The clientId of the message: the same for our pending copy and the server's. */
+  /** The clientId of the message: the same for our copy shown while sending and for the server's. */
   readonly key: string;
+  /** The server's id, once known (history and live copies of one message share it). */
+  id: string | undefined;
   readonly from: string;
   readonly text: string;
   /** Server time once known; local time while sending. */
   at: number;
   delivery: Delivery;
+}
+
+/** What a reconnect brought: messages that arrived while catching up, and where history was lost. */
+export interface CatchUpReport {
+  /** New messages (not ours coming back) received between the reconnect and the end of the catch-up. */
+  recovered: number;
+  /** Rooms whose missed messages the server no longer had: their recent history was reloaded. */
+  readonly reloaded: string[];
+  /** Private messages sent while away may be missing (the server no longer had them). */
+  directLost: boolean;
 }
 
 export interface Conversation {
@@ -54,6 +69,7 @@ export class Store {
   private listVersion = -1;
   private readonly presenceVersions = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
+  private catchUp: CatchUpReport | undefined;
 
   constructor(me: string) {
     this.me = me;
@@ -108,18 +124,41 @@ export class Store {
   addOwn(key: string, clientId: string, text: string): void {
     const conversation = this.conversations.get(key);
     if (conversation === undefined) return;
-    conversation.messages.push({ key: clientId, from: this.me, text, at: Date.now(), delivery: 'sending' });
+    conversation.messages.push({
+      key: clientId,
+      id: undefined,
+      from: this.me,
+      text,
+      at: Date.now(),
+      delivery: 'sending',
+    });
     this.trim(conversation);
     this.changed();
   }
 
-  /** The RECEIPT for one of ours arrived. */
-  stored(clientId: string): void {
-    for (const conversation of this.conversations.values()) {
-      const bubble = conversation.messages.find((m) => m.key === clientId);
-      if (bubble !== undefined) bubble.delivery = 'sent';
-    }
+  /** The send() of one of ours resolved: the server has it. */
+  delivered(clientId: string): void {
+    const own = this.own(clientId);
+    if (own === undefined || own.bubble.delivery === 'sent') return;
+    own.bubble.delivery = 'sent';
     this.changed();
+  }
+
+  /** The send() of one of ours rejected; unless its copy came back meanwhile, it failed. */
+  failed(clientId: string): void {
+    const own = this.own(clientId);
+    if (own === undefined || own.bubble.delivery !== 'sending') return;
+    own.bubble.delivery = 'failed';
+    this.changed();
+  }
+
+  /** One of ours that failed is being sent again: "sending" once more; returns where and what, to send it. */
+  retry(clientId: string): { conversation: Conversation; text: string } | undefined {
+    const own = this.own(clientId);
+    if (own === undefined || own.bubble.delivery !== 'failed') return undefined;
+    own.bubble.delivery = 'sending';
+    this.changed();
+    return { conversation: own.conversation, text: own.bubble.text };
   }
 
   roomMessage(message: ChatMessage): void {
@@ -128,13 +167,34 @@ export class Store {
     if (this.merge(conversation, message)) this.changed();
   }
 
+  /** A room's recent messages: on joining, and reloaded after a reconnect that lost some. */
   history(history: RoomHistory): void {
     const conversation = this.conversations.get(roomKey(history.room));
     if (conversation === undefined) return;
-    let added = false;
+    let changed = false;
     // History is what was said before we (re)joined: it does not count as unread.
-    for (const message of history.messages) added = this.merge(conversation, message, false) || added;
-    if (added) this.changed();
+    for (const message of history.messages) changed = this.merge(conversation, message, false) || changed;
+    if (changed) this.changed();
+  }
+
+  /** A reconnect: count what arrives until `caughtUp()` (a second reconnect before it goes on counting). */
+  catchingUp(): void {
+    this.catchUp ??= { recovered: 0, reloaded: [], directLost: false };
+  }
+
+  /** The server no longer had what a room (or, `undefined`, the private messages) missed while away. */
+  historyLost(room: string | undefined): void {
+    this.catchingUp();
+    const report = this.catchUp as CatchUpReport;
+    if (room === undefined) report.directLost = true;
+    else if (!report.reloaded.includes(room)) report.reloaded.push(room);
+  }
+
+  /** The catch-up is over: what it brought. */
+  caughtUp(): CatchUpReport {
+    const report = this.catchUp ?? { recovered: 0, reloaded: [], directLost: false };
+    this.catchUp = undefined;
+    return report;
   }
 
   directMessage(message: DirectMessage): void {
@@ -170,21 +230,37 @@ export class Store {
     return [...conversation.typing.keys()].sort();
   }
 
-  /** Adds a server message unless we have it; returns whether anything changed. */
+  /**
+   * Adds a server message, unless it is here already; ours coming back instead updates the bubble shown while
+   * sending. The SDK delivers each message of a subscription once, also across reconnects, but a room's history
+   * (an /app answer) and its topic are two sources that overlap, on joining and on a reload, in either order
+   * (in a cluster the topic goes through Redis): hence the look-up by server id. Returns whether it changed.
+   */
   private merge(
     conversation: Conversation,
     message: ChatMessage | DirectMessage,
     countUnread = true,
   ): boolean {
-    const key = message.clientId;
-    const existing = conversation.messages.find((m) => m.key === key && m.from === message.from);
-    if (existing !== undefined) {
-      const changed = existing.delivery !== 'sent' || existing.at !== message.at;
-      existing.delivery = 'sent';
-      existing.at = message.at;
-      return changed;
+    if (conversation.messages.some((m) => m.id === message.id)) return false;
+    if (message.from === this.me) {
+      const own = conversation.messages.find(
+        (m) => m.from === this.me && m.id === undefined && m.key === message.clientId,
+      );
+      if (own !== undefined) {
+        own.id = message.id;
+        own.at = message.at;
+        own.delivery = 'sent';
+        return true;
+      }
     }
-    const bubble: Bubble = { key, from: message.from, text: message.text, at: message.at, delivery: 'sent' };
+    const bubble: Bubble = {
+      key: message.clientId,
+      id: message.id,
+      from: message.from,
+      text: message.text,
+      at: message.at,
+      delivery: 'sent',
+    };
     // Usually the newest: walk back from the end to keep the list in time order.
     let index = conversation.messages.length;
     while (index > 0 && (conversation.messages[index - 1]?.at ?? 0) > bubble.at) index--;
@@ -193,11 +269,32 @@ export class Store {
     if (countUnread && conversation.key !== this.current && message.from !== this.me) conversation.unread++;
     // A message from someone means they stopped typing.
     conversation.typing.delete(message.from);
+    if (this.catchUp !== undefined) this.catchUp.recovered++;
     return true;
+  }
+
+  private own(clientId: string): { conversation: Conversation; bubble: Bubble } | undefined {
+    for (const conversation of this.conversations.values()) {
+      const bubble = conversation.messages.find((m) => m.from === this.me && m.key === clientId);
+      if (bubble !== undefined) return { conversation, bubble };
+    }
+    return undefined;
   }
 
   private trim(conversation: Conversation): void {
     if (conversation.messages.length > MAX_MESSAGES)
       conversation.messages.splice(0, conversation.messages.length - MAX_MESSAGES);
   }
+}
+
+/** The line the page shows once a reconnect has caught up. */
+export function describeCatchUp(report: CatchUpReport): string {
+  const parts: string[] = [];
+  if (report.reloaded.length > 0) {
+    parts.push(`history lost: reloaded ${report.reloaded.map((room) => `#${room}`).join(', ')}`);
+  }
+  if (report.directLost) parts.push('private messages sent while you were away may be missing');
+  const n = report.recovered;
+  if (n > 0) parts.push(`${n} missed ${n === 1 ? 'message' : 'messages'} recovered`);
+  return `Reconnected: ${parts.length === 0 ? 'up to date' : parts.join('; ')}.`;
 }

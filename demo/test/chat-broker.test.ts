@@ -1,3 +1,4 @@
+import type { StompFrame } from '@sockwire/server';
 import { describe, expect, it } from 'vitest';
 import { createChatBroker } from '../server/chat-broker.js';
 import {
@@ -181,6 +182,55 @@ describe('chat broker: messages (fake connection)', () => {
       { receipt: 'again' },
     );
     expect(alice.take().map((f) => f.command)).toEqual(['MESSAGE', 'RECEIPT']);
+  });
+
+  it("a SEND repeated with the page's x-idempotency-key (the SDK's resend) runs the handler once", () => {
+    const { client } = setup();
+    const alice = client('alice');
+    enter(alice, 'general');
+    alice.take();
+    const to = destinations.postToRoom('general');
+    alice.sendJson(to, { text: 'once', clientId: 'c1' }, { 'x-idempotency-key': 'c1', receipt: 'a' });
+    // Another clientId in the body: only the key can tell that this is the same message again.
+    alice.sendJson(to, { text: 'once', clientId: 'c2' }, { 'x-idempotency-key': 'c1', receipt: 'b' });
+    const frames = alice.take();
+    expect(frames.map((f) => [f.command, header(f, 'receipt-id')])).toEqual([
+      ['MESSAGE', undefined],
+      ['RECEIPT', 'a'],
+      ['RECEIPT', 'b'],
+    ]);
+  });
+
+  it("a room's messages carry stream positions; resuming from one replays what was missed, once", () => {
+    const { client } = setup();
+    const alice = client('alice');
+    const bob = client('bob');
+    enter(bob, 'general');
+    alice.send('SUBSCRIBE', { id: 'm', destination: destinations.roomMessages('general') });
+    const to = destinations.postToRoom('general');
+    const post = (text: string) => bob.sendJson(to, { text, clientId: text }, { 'x-idempotency-key': text });
+    post('seen');
+    const [seen] = alice.take().filter((f) => f.command === 'MESSAGE');
+    const epoch = header(seen, 'x-stream-epoch') ?? '';
+    expect([header(seen, 'x-stream-offset'), epoch]).toEqual(['0', expect.any(String)]);
+    alice.drop();
+    post('missed 1');
+    post('missed 2');
+    const back = client('alice');
+    back.send('SUBSCRIBE', {
+      id: 'm',
+      destination: destinations.roomMessages('general'),
+      'x-stream-offset': 'offset=1',
+      'x-stream-epoch': epoch,
+    });
+    post('live');
+    const replayed = back.take().filter((f) => f.command === 'MESSAGE');
+    const text = (f: StompFrame) => (JSON.parse(f.body) as ChatMessage).text;
+    expect(replayed.map((f) => [header(f, 'x-stream-offset'), text(f)])).toEqual([
+      ['1', 'missed 1'],
+      ['2', 'missed 2'],
+      ['3', 'live'],
+    ]);
   });
 
   it('history: a newcomer gets the last messages, at most LIMITS.history', () => {

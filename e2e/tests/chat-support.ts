@@ -12,6 +12,7 @@ import {
   type Page,
   type TestInfo,
   type ViewportSize,
+  type WebSocketRoute,
 } from '@playwright/test';
 import { type ChatServer, startChatServer } from '../../demo/server/chat-server.js';
 
@@ -132,6 +133,42 @@ export const demoFixtures: Fixtures<DemoFixtures, DemoWorkerFixtures> = {
 
 export { expect };
 
+/** A page's network cut and restored by the test while the server stays up (`cuttable`). */
+export interface Cut {
+  /** Closes the page's WebSocket (and its server side), and refuses new ones until `restore()`. */
+  cut(): Promise<void>;
+  restore(): void;
+}
+
+/**
+ * Routes the page's SockJS WebSockets through the test, so that it can cut them. Call it before the page
+ * connects, and force the websocket transport (the HTTP transports would get through a cut).
+ */
+export async function cuttable(page: Page): Promise<Cut> {
+  let blocked = false;
+  const open = new Map<WebSocketRoute, WebSocketRoute>();
+  await page.routeWebSocket(/\/stomp\/.+\/websocket$/, async (ws) => {
+    if (blocked) {
+      await ws.close({ code: 4000, reason: 'cut by the test' });
+      return;
+    }
+    open.set(ws, ws.connectToServer());
+  });
+  return {
+    async cut() {
+      blocked = true;
+      for (const [inPage, server] of open) {
+        await inPage.close({ code: 4000, reason: 'cut by the test' });
+        await server.close({ code: 4000, reason: 'cut by the test' });
+      }
+      open.clear();
+    },
+    restore() {
+      blocked = false;
+    },
+  };
+}
+
 /** One person in the chat, in one tab. */
 export class ChatUser {
   readonly page: Page;
@@ -160,6 +197,11 @@ export class ChatUser {
 
   get banner(): Locator {
     return this.page.getByRole('alert').filter({ hasText: 'Connection lost' });
+  }
+
+  /** The line shown once a reconnect has caught up ("3 missed messages recovered"). */
+  get catchUp(): Locator {
+    return this.page.locator('#catch-up');
   }
 
   get composer(): Locator {

@@ -4,6 +4,7 @@ import { test as base } from '../src/fixtures.js';
 import { TRANSPORTS } from '../src/scenario-types.js';
 import {
   ChatUser,
+  cuttable,
   type Demo,
   type DemoFixtures,
   type DemoWorkerFixtures,
@@ -34,7 +35,8 @@ const PHONE = { width: 390, height: 844 };
 
 /**
  * Two people in #general: presence, typing, messages both ways, a private message; then the server restarts
- * on the same port, both pages reconnect and re-subscribe on their own, and the conversation goes on.
+ * on the same port, both pages reconnect and re-subscribe on their own, say that the history was lost (the
+ * new server numbers its messages afresh) and reload it, and the conversation goes on.
  */
 async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<void> {
   await alice.expectMembers([alice.name, bob.name].sort());
@@ -68,7 +70,7 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
   await expect(alice.banner).toBeVisible();
   await expect(bob.banner).toBeVisible();
   await expect(alice.badge).toHaveAttribute('data-state', 'reconnecting');
-  // Written while offline: shown at once as "sending", kept in the outbox, sent after the reconnect.
+  // Written while offline: shown at once as "sending", kept by the SDK's send(), sent after the reconnect.
   await alice.composer.fill('written while offline');
   await alice.composer.press('Enter');
   await expect(alice.message('written while offline')).toHaveAttribute('data-delivery', 'sending');
@@ -84,6 +86,12 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
   await alice.expectMembers([alice.name, bob.name].sort());
   await expect(alice.message('written while offline')).toHaveAttribute('data-delivery', 'sent');
   await bob.expectMessage('written while offline');
+  for (const user of [alice, bob]) {
+    await expect(user.catchUp).toContainText('Reconnected: history lost: reloaded #general');
+    await expect(user.message('written while offline')).toHaveCount(1);
+    // What was said before the restart is still on the page, once.
+    await expect(user.message('Hi Alice!')).toHaveCount(1);
+  }
   await alice.say('still there after the restart?');
   await bob.expectMessage('still there after the restart?');
   await bob.say('yes, same page, no reload');
@@ -102,6 +110,55 @@ test.describe('demo chat', () => {
     const bob = await ChatUser.signIn(await newTab(), demo.url, 'bob', 'xhr-streaming');
     await expect(bob.badge).toContainText('XHR streaming');
     await converse(demo, alice, bob);
+  });
+
+  test('a cut while someone else posts: back online, the missed messages show once and the page says so', async ({
+    newTab,
+    demo,
+  }) => {
+    const page = await newTab();
+    const network = await cuttable(page);
+    // Forced WebSocket: the cut closes it, and no HTTP transport can take over meanwhile.
+    const ann = await ChatUser.signIn(page, demo.url, 'ann', 'websocket');
+    const ben = await ChatUser.signIn(await newTab(), demo.url, 'ben');
+    await ann.expectMembers(['ann', 'ben']);
+    await ben.say('before the cut');
+    await ann.expectMessage('before the cut');
+
+    await network.cut();
+    await expect(ann.badge).toHaveAttribute('data-state', 'reconnecting');
+    // The server let her go: ben posts to a room she is no longer subscribed to.
+    await ben.expectMembers(['ben']);
+    const missed = ['missed one', 'missed two', 'missed three'];
+    for (const text of missed) await ben.say(text);
+    // Hers, written during the cut, waits in send() and is not one of the missed.
+    await ann.composer.fill('written during the cut');
+    await ann.composer.press('Enter');
+    await expect(ann.message('written during the cut')).toHaveAttribute('data-delivery', 'sending');
+    await expect(ann.catchUp).toBeHidden();
+    // "Retry now" restarts the client (its sends are rejected by deactivate() and made again): it keeps hers.
+    await ann.banner.getByRole('button', { name: 'Retry now' }).click();
+
+    network.restore();
+    await expect(ann.badge).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+    await expect(ann.catchUp).toHaveText(/Reconnected: 3 missed messages recovered\./, { timeout: 15_000 });
+    for (const text of [...missed, 'before the cut']) await expect(ann.message(text)).toHaveCount(1);
+    await expect(ann.messages.getByRole('listitem')).toHaveText([
+      /before the cut/,
+      /missed one/,
+      /missed two/,
+      /missed three/,
+      /written during the cut/,
+    ]);
+    await expect(ann.message('written during the cut')).toHaveAttribute('data-delivery', 'sent');
+    await ben.expectMessage('written during the cut');
+    await expect(ben.message('written during the cut')).toHaveCount(1);
+
+    // Live again; the notice goes when dismissed.
+    await ben.say('after the cut');
+    await ann.expectMessage('after the cut');
+    await ann.catchUp.getByRole('button', { name: 'Dismiss' }).click();
+    await expect(ann.catchUp).toBeHidden();
   });
 
   // Tagged: only the Chromium project runs it (it opens Firefox itself), see playwright.config.ts.

@@ -7,7 +7,15 @@ export interface ConversationActions {
   send(text: string): void;
   typing(typing: boolean): void;
   leave(): void;
+  /** Send one of ours that failed again (its clientId). */
+  retry(clientId: string): void;
 }
+
+const DELIVERY = {
+  sending: { mark: '…', label: 'sending', title: 'Sending…' },
+  sent: { mark: '✓', label: 'sent', title: 'The server has it' },
+  failed: { mark: '!', label: 'not sent', title: 'Not sent' },
+} as const;
 
 /** Resend "typing" this often while the user keeps typing; receivers expire it after LIMITS.typingTtl. */
 const TYPING_REFRESH_MS = LIMITS.typingTtl / 2;
@@ -52,6 +60,11 @@ export class ConversationView {
     });
     this.input.addEventListener('blur', () => this.stopTyping());
     this.leave.addEventListener('click', () => actions.leave());
+    this.list.addEventListener('click', (event) => {
+      const button = (event.target as Element).closest<HTMLElement>('button.retry');
+      const clientId = button?.dataset.clientId;
+      if (clientId !== undefined) actions.retry(clientId);
+    });
   }
 
   render(store: Store): void {
@@ -123,10 +136,13 @@ export class ConversationView {
         }
         const status = element.querySelector('.delivery');
         if (status) {
-          setText(status, bubble.delivery === 'sent' ? '✓' : '…');
-          status.setAttribute('aria-label', bubble.delivery === 'sent' ? 'sent' : 'sending');
-          status.setAttribute('title', bubble.delivery === 'sent' ? 'The server has it' : 'Sending…');
+          const shown = DELIVERY[bubble.delivery];
+          setText(status, shown.mark);
+          status.setAttribute('aria-label', shown.label);
+          status.setAttribute('title', shown.title);
         }
+        const retry = element.querySelector<HTMLButtonElement>('button.retry');
+        if (retry) retry.hidden = bubble.delivery !== 'failed';
       },
     );
     if (atBottom) list.scrollTop = list.scrollHeight;
@@ -172,7 +188,14 @@ function messageElement(bubble: Bubble, mine: boolean): HTMLElement {
     // textContent: the message is shown exactly as typed, markup and all, and never interpreted.
     h('p', { class: 'text' }, bubble.text),
     mine && h('span', { class: 'delivery', role: 'img' }),
+    mine && retryButton(bubble.key),
   );
+}
+
+/** Shown under one of ours that failed; the list's click handler finds the message by its clientId. */
+function retryButton(clientId: string): HTMLElement {
+  const attributes = { class: 'retry link-button', type: 'button', hidden: true, 'data-client-id': clientId };
+  return h('button', attributes, 'Retry');
 }
 
 function typingText(users: readonly string[]): string {

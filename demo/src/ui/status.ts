@@ -10,6 +10,8 @@ export interface StatusActions {
   signOut(): void;
 }
 
+const CATCH_UP_SHOWN_MS = 20_000;
+
 /** The connection made visible: badge (transport, round trip), transport selector, and the banner. */
 export class StatusView {
   private readonly badge = byId<HTMLElement>('badge');
@@ -20,6 +22,9 @@ export class StatusView {
   private readonly bannerCountdown = byId<HTMLElement>('banner-countdown');
   private readonly bannerAction = byId<HTMLButtonElement>('banner-action');
   private readonly meName = byId<HTMLElement>('me-name');
+  private readonly catchUp = byId<HTMLElement>('catch-up');
+  private readonly catchUpText = byId<HTMLElement>('catch-up-text');
+  private catchUpTimer: ReturnType<typeof setTimeout> | undefined;
   private state: ConnectionState = { kind: 'connecting' };
   private roundTrip: number | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
@@ -29,6 +34,7 @@ export class StatusView {
       if (isTransportChoice(this.select.value)) actions.transport(this.select.value);
     });
     this.bannerAction.addEventListener('click', () => actions.retry());
+    byId('catch-up-close').addEventListener('click', () => this.hideCatchUp());
     byId('sign-out').addEventListener('click', () => actions.signOut());
     byId('drawer-sign-out').addEventListener('click', () => actions.signOut());
   }
@@ -52,6 +58,20 @@ export class StatusView {
   setRoundTrip(ms: number): void {
     this.roundTrip = ms;
     this.render();
+  }
+
+  /** What a reconnect brought back ("3 missed messages recovered"), shown for a while. */
+  showCatchUp(text: string): void {
+    setText(this.catchUpText, text);
+    this.catchUp.hidden = false;
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = setTimeout(() => this.hideCatchUp(), CATCH_UP_SHOWN_MS);
+  }
+
+  hideCatchUp(): void {
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = undefined;
+    this.catchUp.hidden = true;
   }
 
   private render(): void {
