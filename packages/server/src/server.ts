@@ -41,6 +41,11 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;
   readonly relay: ClusterRelay | null;
+  /**
+   * Resolves once the server can serve every request: at once, or with a `cluster` bus once it has joined the
+   * cluster (other nodes can then hand it requests for its sessions). Rejects if the bus cannot start.
+   */
+  readonly ready: Promise<void>;
   private readonly sessions = new Map<string, Session>();
   private readonly live = new Set<Connection>();
   private readonly uninstallers: Array<() => void> = [];
@@ -76,14 +81,15 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
           });
     if (bus !== null && this.relay !== null) {
       const relay = this.relay;
-      bus
-        .start(
-          (message) => relay.handle(message),
-          (node) => relay.nodeLost(node),
-        )
-        .catch((error: unknown) => {
-          this.options.log('error', `cluster bus failed to start: ${(error as Error).message}`);
-        });
+      this.ready = bus.start(
+        (message) => relay.handle(message),
+        (node) => relay.nodeLost(node),
+      );
+      this.ready.catch((error: unknown) => {
+        this.options.log('error', `cluster bus failed to start: ${(error as Error).message}`);
+      });
+    } else {
+      this.ready = Promise.resolve();
     }
   }
 

@@ -92,6 +92,16 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
   });
   sockjs.on('connection', (connection) => broker.handleConnection(connection));
+  // "Ready" is printed only once this node has joined its cluster: before that, a request another node hands
+  // it for one of its sessions would be lost.
+  try {
+    await sockjs.ready;
+  } catch (error) {
+    sockjs.close();
+    await broker.close();
+    await external?.close();
+    throw error;
+  }
   const hosts = options.host === undefined ? ['127.0.0.1', '::1'] : [options.host];
   const servers: Server[] = [];
   const tcpServers: StompTcpServer[] = [];

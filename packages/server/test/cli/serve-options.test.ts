@@ -115,8 +115,8 @@ describe('sockwire serve --broker redis:// --node-id (two CLI nodes on a private
     ] as const) {
       expect(node.output()).toContain(`  broker     Redis at 127.0.0.1:${redis.port} (node ${id})\n`);
     }
-    // Each node announces itself in Redis once its session bus has started (just after it prints its URLs).
-    await expect.poll(() => admin.exists(`sockwire:alive:a-${run}`, `sockwire:alive:b-${run}`)).toBe(2);
+    // Each node prints its URLs only once its session bus has started: both are announced in Redis by then.
+    expect(await admin.exists(`sockwire:alive:a-${run}`, `sockwire:alive:b-${run}`)).toBe(2);
     expect((await admin.smembers('sockwire:nodes')).sort()).toEqual([`a-${run}`, `b-${run}`]);
 
     // A topic: subscribed on A, published on B.
