@@ -21,7 +21,14 @@ async function client(login?: string): Promise<TestClient> {
 
 beforeAll(async () => {
   await requireRabbitMq();
-  node = await startRelayNode();
+  node = await startRelayNode(
+    {},
+    {
+      // The history of a stream is given only to whoever may subscribe to it, replay or not.
+      authorize: (principal, action, destination) =>
+        !(action === 'subscribe' && destination.includes('secret') && principal?.name !== 'owner'),
+    },
+  );
 });
 
 afterAll(async () => {
@@ -90,5 +97,49 @@ describe('resume through the RabbitMQ relay', () => {
     await publisher.publish(destination, 'one');
     expect((await plain.atLeast(1)).map((m) => m.body)).toEqual(['one']);
     expect((await next.atLeast(1)).map((m) => m.body)).toEqual(['one']);
+  });
+
+  it('authorization applies to a resume as to any SUBSCRIBE: no replayed message reaches the refused client', async () => {
+    const name = `${RUN}-secret-stream`;
+    queues.push(name);
+    const destination = `/queue/${name}`;
+    const typed = { 'x-queue-type': 'stream' };
+    const owner = await client('owner');
+    const mine = await owner.inbox(destination, {
+      ...typed,
+      ack: 'client',
+      'prefetch-count': '10',
+      'x-stream-offset': 'first',
+    });
+    await owner.publish(destination, 'private', typed);
+    await mine.atLeast(1);
+    const intruder = await client('intruder');
+    const inbox = new Promise<string>((resolve) => {
+      intruder.client.subscribe(destination, (message) => resolve(`MESSAGE ${message.body}`), {
+        ...typed,
+        ack: 'client',
+        'prefetch-count': '10',
+        'x-stream-offset': 'first',
+      });
+    });
+    const error = await Promise.race([
+      intruder.error.then((frame) => `ERROR ${frame.headers.message}`),
+      inbox,
+    ]);
+    expect(error).toBe('ERROR Access denied');
+  });
+
+  it('a send re-sent with its x-idempotency-key (after a cut) is published once', async () => {
+    const destination = `/topic/${RUN}.dedupe`;
+    const watcher = await client('watcher');
+    const inbox = await watcher.inbox(destination);
+    const first = await client('sender');
+    await first.publish(destination, 'once', { 'x-idempotency-key': 'relay-k1' });
+    await first.stop();
+    const again = await client('sender');
+    await again.publish(destination, 'once', { 'x-idempotency-key': 'relay-k1' });
+    await again.publish(destination, 'marker');
+    const got = await inbox.atLeast(2);
+    expect(got.map((m) => m.body)).toEqual(['once', 'marker']);
   });
 });
