@@ -12,6 +12,9 @@ export const FULL = {
   connect: { concurrency: 50, warmupMs: 2000, measureMs: 4000 },
   // 800, not 1000: RabbitMQ on this machine runs with a 1024 file limit, which it turns into 832 sockets.
   stomp: { subscribers: 800, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
+  // W7: W2's population through our broker (no RabbitMQ beside it, so no 800 limit), history on and off.
+  history: { subscribers: 1000, windows: [1, 32], warmupMs: 2000, measureMs: 4000 },
+  resume: { subscribers: 1000, missed: 100, seen: 10, warmupRounds: 1, timeoutMs: 30_000 },
 };
 
 export const QUICK = {
@@ -22,8 +25,10 @@ export const QUICK = {
   idle: { ws: [100, 400], http: [50, 200], settleMs: 200 },
   connect: { concurrency: 50, warmupMs: 500, measureMs: 1500 },
   stomp: { subscribers: 200, windows: [1, 32], warmupMs: 500, measureMs: 1500 },
+  history: { subscribers: 200, windows: [1, 32], warmupMs: 500, measureMs: 1500 },
+  resume: { subscribers: 200, missed: 100, seen: 10, warmupRounds: 1, timeoutMs: 30_000 },
 };
 
 /** @typedef {typeof FULL} Config */
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'];

@@ -7,6 +7,9 @@
  * BENCHMARKS.md between its markers.
  *
  *   node src/main.mjs [--quick] [--reps N] [--only W1,W3] [--targets sockwire-ws,raw-ws] [--write]
+ *
+ * W7 and W8 (stream history) are reported after the goals of issue 6; with --write their sections go
+ * into BENCHMARKS.md's generated block too.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,14 +20,16 @@ import { parseArgs } from 'node:util';
 import { FULL, QUICK, WORKLOADS } from './config.mjs';
 import { writeBenchmarks } from './lib/benchmarks-file.mjs';
 import { renderReport } from './lib/report.mjs';
+import { pairOrder, renderHistoryReport } from './lib/report-history.mjs';
 import { median, minMax } from './lib/stats.mjs';
 import { stompModule } from './lib/stomp-module.mjs';
-import { stompTargets, TARGETS } from './targets.mjs';
+import { historyTargets, resumeTargets, stompTargets, TARGETS } from './targets.mjs';
 import { bundleDefs, bundles } from './workloads/bundles.mjs';
 import { connect } from './workloads/connect.mjs';
 import { echo } from './workloads/echo.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { idle } from './workloads/idle.mjs';
+import { resume } from './workloads/resume.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rootDir = join(benchDir, '..');
@@ -82,8 +87,11 @@ if (staleDist)
   log('bench: packages/server/src is newer than its dist: run `node scripts/build.mjs` to measure it');
 
 const targets = TARGETS.filter((t) => wanted === null || wanted.has(t.id));
-const stomp = selected.includes('W6') ? await stompModule() : null;
-const brokers = stomp ? stompTargets(stomp.url).filter((t) => wanted === null || wanted.has(t.id)) : [];
+const stomp = ['W6', 'W7', 'W8'].some((w) => selected.includes(w)) ? await stompModule() : null;
+const want = (/** @type {{ id: string }} */ t) => wanted === null || wanted.has(t.id);
+const brokers = stomp && selected.includes('W6') ? stompTargets(stomp.url).filter(want) : [];
+const histories = stomp && selected.includes('W7') ? historyTargets(stomp.url).filter(want) : [];
+const resumers = stomp && selected.includes('W8') ? resumeTargets(stomp.url).filter(want) : [];
 
 /** @type {Record<string, Record<string, any[]>>} */
 const results = {};
@@ -194,6 +202,32 @@ for (let rep = 0; rep < config.reps; rep++) {
         for (const w of config.stomp.windows) record(`W6-w${w}`, def.id, rep, { error: error.message });
     }
   }
+  if (selected.includes('W7')) {
+    for (const def of pairOrder(histories, rep)) {
+      const error = await attempt(`${tag} W7 ${def.id}`, async () => {
+        const byWindow = await fanout(def, { ...config.history });
+        for (const [w, r] of Object.entries(byWindow)) {
+          record(`W7-${w}`, def.id, rep, r);
+          log(`${tag} W7 ${w} ${def.id}: ${summary(r)}`);
+        }
+      });
+      if (error)
+        for (const w of config.history.windows) record(`W7-w${w}`, def.id, rep, { error: error.message });
+    }
+  }
+  if (selected.includes('W8')) {
+    for (const def of resumers) {
+      const error = await attempt(`${tag} W8 ${def.id}`, async () => {
+        const r = await resume(def, config.resume);
+        record('W8', def.id, rep, r);
+        log(
+          `${tag} W8 ${def.id}: all caught up in ${r.catchUpMs.toFixed(0)} ms, server ${r.serverCpuMs.toFixed(0)} ms CPU` +
+            `${Number.isFinite(r.brokerCpuMs) ? `, Redis ${r.brokerCpuMs.toFixed(0)} ms` : ''}, load ${(r.loadCpu * 100).toFixed(0)} %`,
+        );
+      });
+      if (error) record('W8', def.id, rep, { error: error.message });
+    }
+  }
 }
 const sizes = selected.includes('W5') ? await bundles() : undefined;
 clearTimeout(deadline);
@@ -245,6 +279,9 @@ const meta = {
     ...(selected.includes('W6')
       ? { RabbitMQ: sh('dpkg-query', ['-W', '-f', '$' + '{Version}', 'rabbitmq-server']) }
       : {}),
+    ...(histories.length + resumers.length > 0
+      ? { Redis: /v=(\S+)/.exec(sh('redis-server', ['--version']))?.[1] ?? '?' }
+      : {}),
   },
 };
 const noise = {
@@ -252,7 +289,10 @@ const noise = {
   loadCore: [median(loadNoise), minMax(loadNoise)[1]],
 };
 const run = { meta, config, results, bundles: sizes, noise };
-const report = renderReport(run, { targets, stompTargets: brokers, bundleDefs: bundleDefs() });
+const report = [
+  renderReport(run, { targets, stompTargets: brokers, bundleDefs: bundleDefs() }),
+  renderHistoryReport(run, { historyTargets: histories, resumeTargets: resumers }),
+].join('\n');
 console.log(report);
 
 mkdirSync(join(benchDir, 'results'), { recursive: true });

@@ -5,13 +5,17 @@
  * self-time functions of each profile (idle excluded). Profiles stay in bench/results/profiles/ for DevTools.
  *
  *   node src/profile.mjs [--top 15] [--cases websocket:W1,xhr-polling:W2]
+ *   node src/profile.mjs --cases sockwire-stomp-sockjs:W7-w32,sockwire-stomp-sockjs-nohistory:W7-w32
+ *
+ * A case names a transport (above) or any target id of TARGETS or of W7 (our broker, history on and off).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { targetById } from './targets.mjs';
+import { stompModule } from './lib/stomp-module.mjs';
+import { historyTargets, targetById } from './targets.mjs';
 import { echo } from './workloads/echo.mjs';
 import { fanout } from './workloads/fanout.mjs';
 
@@ -29,6 +33,10 @@ const TRANSPORTS = {
 };
 const all = Object.keys(TRANSPORTS).flatMap((t) => [`${t}:W1`, `${t}:W2-w1`, `${t}:W2-w32`]);
 const cases = args.cases ? args.cases.split(',') : all;
+const brokerDefs = cases.some((c) => c.startsWith('sockwire-stomp'))
+  ? historyTargets((await stompModule()).url)
+  : [];
+const find = (/** @type {string} */ id) => brokerDefs.find((d) => d.id === id) ?? targetById(id);
 
 /**
  * Self time per function, from a .cpuprofile: each sample's time delta goes to the node it hit. Only samples
@@ -62,7 +70,7 @@ function selfTimes(file, window) {
 
 for (const c of cases) {
   const [transport = '', workload = ''] = c.split(':');
-  const def = targetById(/** @type {Record<string, string>} */ (TRANSPORTS)[transport] ?? transport);
+  const def = find(/** @type {Record<string, string>} */ (TRANSPORTS)[transport] ?? transport);
   const dir = join(benchDir, 'results', 'profiles', `${transport}-${workload}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeBenchmarks } from './lib/benchmarks-file.mjs';
 import { renderReport } from './lib/report.mjs';
-import { stompTargets, TARGETS } from './targets.mjs';
+import { renderHistoryReport } from './lib/report-history.mjs';
+import { historyTargets, resumeTargets, stompTargets, TARGETS } from './targets.mjs';
 import { bundleDefs } from './workloads/bundles.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,11 +22,20 @@ const run = JSON.parse(readFileSync(positionals[0] ?? join(benchDir, 'results', 
 const measured = new Set(
   Object.values(run.results).flatMap((byTarget) => Object.keys(/** @type {object} */ (byTarget))),
 );
-const report = renderReport(run, {
-  targets: TARGETS.filter((t) => measured.has(t.id)),
-  stompTargets: stompTargets('').filter((t) => measured.has(t.id)),
-  bundleDefs: bundleDefs(),
-});
+const w6 = new Set(
+  Object.keys(run.results).flatMap((k) => (k.startsWith('W6-') ? Object.keys(run.results[k]) : [])),
+);
+const report = [
+  renderReport(run, {
+    targets: TARGETS.filter((t) => measured.has(t.id)),
+    stompTargets: stompTargets('').filter((t) => w6.has(t.id)),
+    bundleDefs: bundleDefs(),
+  }),
+  renderHistoryReport(run, {
+    historyTargets: historyTargets('').filter((t) => measured.has(t.id)),
+    resumeTargets: resumeTargets('').filter((t) => measured.has(t.id)),
+  }),
+].join('\n');
 console.log(report);
 if (values.write && !writeBenchmarks(join(benchDir, '..'), report)) {
   console.error('render: BENCHMARKS.md has no bench:begin / bench:end markers: not written');

@@ -3,6 +3,7 @@
  * Families group transports that are compared with each other: each has a ceiling (the raw transport with
  * nothing on top) where one exists, and the sockjs-node target a user would migrate from.
  */
+import { startWithRedis } from './lib/children.mjs';
 import { startRabbit } from './lib/rabbitmq.mjs';
 import { rawStream, socketioPolling, sockjsHttp } from './load/http-sessions.mjs';
 import { stompWs } from './load/stomp-sessions.mjs';
@@ -19,6 +20,8 @@ import { rawWs, socketioWs, sockjsWs } from './load/ws-sessions.mjs';
  * @property {boolean} [ours]
  * @property {object} [options] for the server module
  * @property {(nodeFlags?: string[]) => Promise<import('./lib/children.mjs').Server>} [start] a server that is not our child
+ * @property {boolean} [history] W7: whether the broker keeps history (its pair has the same `variant`)
+ * @property {string} [variant] W7: broker and endpoint, shared by the history-on and history-off targets
  */
 
 /** @type {TargetDef[]} */
@@ -155,6 +158,84 @@ export function stompTargets(stompModule) {
       session: stompWs({ path: '/stomp', sockjs: true }),
       options,
       ours: true,
+    },
+  ];
+}
+
+/**
+ * W7, the cost of stream history: our broker's W6 targets with history on (the default) and off, in pairs
+ * (same broker and endpoint), and the same pair on the Redis broker (a Redis of our own on the server core).
+ * @param {string} stompModule
+ * @returns {TargetDef[]}
+ */
+export function historyTargets(stompModule) {
+  const ws = stompWs({ path: '/stomp/websocket', sockjs: false });
+  const sockjs = stompWs({ path: '/stomp', sockjs: true });
+  const on = { stompModule };
+  const off = { stompModule, history: false };
+  /** @type {{ key: string, variant: string, session: TargetDef['session'], redis?: boolean }[]} */
+  const variants = [
+    { key: 'ws', variant: 'memory broker, raw WebSocket', session: ws },
+    { key: 'sockjs', variant: 'memory broker, SockJS websocket', session: sockjs },
+    { key: 'redis-ws', variant: 'Redis broker, raw WebSocket', session: ws, redis: true },
+  ];
+  return variants.flatMap(({ key, variant, session, redis }) =>
+    [true, false].map((history) => {
+      const options = history ? on : off;
+      return {
+        id: `sockwire-stomp-${key}${history ? '' : '-nohistory'}`,
+        label: `${variant}, history ${history ? 'on' : 'off'}`,
+        server: 'sockwire-stomp',
+        family: /** @type {Family} */ ('websocket'),
+        session,
+        options,
+        ours: true,
+        history,
+        variant,
+        ...(redis
+          ? {
+              start: (/** @type {string[] | undefined} */ flags) =>
+                startWithRedis('sockwire-stomp', options, flags),
+            }
+          : {}),
+      };
+    }),
+  );
+}
+
+/**
+ * @typedef {object} ResumeTargetDef W8: a broker whose subscribers are cut and resume
+ * @property {string} id
+ * @property {string} label
+ * @property {string} server
+ * @property {object} options
+ * @property {string} path the raw STOMP-over-WebSocket endpoint
+ * @property {(nodeFlags?: string[]) => Promise<import('./lib/children.mjs').Server>} [start]
+ */
+
+/**
+ * W8, mass reconnect: our broker (memory, and Redis on a Redis of our own), history at its defaults.
+ * @param {string} stompModule
+ * @returns {ResumeTargetDef[]}
+ */
+export function resumeTargets(stompModule) {
+  const options = { stompModule };
+  const path = '/stomp/websocket';
+  return [
+    {
+      id: 'sockwire-stomp-memory',
+      label: '**Sockwire STOMP**, memory broker',
+      server: 'sockwire-stomp',
+      options,
+      path,
+    },
+    {
+      id: 'sockwire-stomp-redis',
+      label: '**Sockwire STOMP**, Redis broker (+ its Redis)',
+      server: 'sockwire-stomp',
+      options,
+      path,
+      start: (flags) => startWithRedis('sockwire-stomp', options, flags),
     },
   ];
 }

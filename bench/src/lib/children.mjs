@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from './redis-server.mjs';
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const live = new Set();
@@ -95,7 +96,7 @@ export function startTarget(server, opts = {}) {
  * @param {string[]} [nodeFlags]
  * @returns {Promise<Server>}
  *
- * @typedef {{ port: number, pids: number[], stop(): Promise<void>, request?: Target['request'] }} Server
+ * @typedef {{ port: number, pids: number[], brokerPids?: number[], stop(): Promise<void>, request?: Target['request'] }} Server
  */
 export async function startServer(def, nodeFlags) {
   if (def.start !== undefined) return def.start(nodeFlags);
@@ -106,4 +107,33 @@ export async function startServer(def, nodeFlags) {
     return startTarget(def.server, { nodeFlags, options: def.options });
   });
   return { port: target.port, pids: [target.pid], stop: () => target.stop(), request: target.request };
+}
+
+/**
+ * A server module on a Redis of our own (lib/redis-server.mjs), both pinned to `core`: the module gets the
+ * Redis URL as `options.redis`. Redis's pid is reported apart (`brokerPids`), so a workload can give the
+ * node's CPU and Redis's side by side.
+ * @param {string} server
+ * @param {object} options
+ * @param {string[]} [nodeFlags]
+ * @returns {Promise<Server>}
+ */
+export async function startWithRedis(server, options, nodeFlags) {
+  const redis = await startRedis('1');
+  try {
+    const target = await startTarget(server, { nodeFlags, options: { ...options, redis: redis.url } });
+    return {
+      port: target.port,
+      pids: [target.pid],
+      brokerPids: [redis.pid],
+      request: target.request,
+      async stop() {
+        await target.stop();
+        await redis.stop();
+      },
+    };
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
 }

@@ -2,17 +2,26 @@
  * Sockwire's embedded STOMP broker behind the Sockwire server at `/stomp`: raw STOMP over WebSocket at
  * `/stomp/websocket` (what RabbitMQ Web-STOMP speaks) and STOMP inside SockJS frames on the other transports.
  * Heart-beats off on both sides, as the load clients ask for. `options.stompModule` says where the broker
- * comes from (see lib/stomp-module.mjs).
+ * comes from (see lib/stomp-module.mjs); `options.history` (`false` or history options) replaces the broker's
+ * default history; `options.redis` (a redis:// URL) puts the Redis broker under it instead of the memory one.
  */
 import { createServer } from '@sockwire/server';
 
 /**
  * @param {import('node:http').Server} http
- * @param {{ stompModule: string }} options
+ * @param {{ stompModule: string, history?: false | object, redis?: string }} options
  */
 export async function install(http, options) {
   const stomp = await import(options.stompModule);
-  const broker = stomp.createStompBroker({ heartbeat: { outgoing: 0, incoming: 0 } });
+  const history = options.history === undefined ? {} : { history: options.history };
+  const heartbeat = { outgoing: 0, incoming: 0 };
+  const broker =
+    options.redis === undefined
+      ? stomp.createStompBroker({ heartbeat, ...history })
+      : stomp.createStompBroker({
+          heartbeat,
+          broker: await stomp.createRedisBroker({ url: options.redis, ...history }),
+        });
   const sockjs = createServer({
     prefix: '/stomp',
     allowedOrigins: '*',
