@@ -21,11 +21,13 @@ export interface BrokerChoice {
  * `redis://host:port[/db]`: topics, queues and user destinations shared by every node through Redis, and
  * SockJS sessions served from any node (no sticky sessions). One Redis URL serves both. `history` (from
  * `--history-size` / `--history-ttl`) bounds the topic history the Redis broker keeps; a relay keeps none.
+ * `clusterSecret` (`--cluster-secret`) signs the session bus's messages between nodes.
  */
 export async function brokerFromUrl(
   url: string,
   nodeId: string = defaultNodeId(),
   history?: HistoryLimits,
+  clusterSecret?: string,
 ): Promise<BrokerChoice> {
   let parsed: URL;
   try {
@@ -35,7 +37,8 @@ export async function brokerFromUrl(
   }
   if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') {
     const broker = await createRedisBroker({ url, nodeId, ...(history === undefined ? {} : { history }) });
-    const cluster = await createRedisSessionBus({ url, nodeId }).catch(async (error: unknown) => {
+    const secret = clusterSecret === undefined ? {} : { secret: clusterSecret };
+    const cluster = await createRedisSessionBus({ url, nodeId, ...secret }).catch(async (error: unknown) => {
       await broker.close();
       throw error;
     });
@@ -47,6 +50,10 @@ export async function brokerFromUrl(
         await broker.close();
       },
     };
+  }
+  if (clusterSecret !== undefined) {
+    // Only the Redis session bus has messages between nodes to sign; ignoring the flag would look safe.
+    throw new TypeError('sockwire serve: --cluster-secret applies only to --broker redis://');
   }
   if (parsed.protocol === 'stomp:') {
     if (history !== undefined) {

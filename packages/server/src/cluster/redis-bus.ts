@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { BusCodec } from './bus-codec.js';
+import type { DropStats } from './drop-log.js';
+import { isNodeId } from './message-shape.js';
 import type { NodeMessage, SessionBus, SessionLocation } from './session-bus.js';
 
 export interface RedisSessionBusOptions {
@@ -15,7 +18,17 @@ export interface RedisSessionBusOptions {
   readonly livenessTtl?: number;
   /** Operational events. Default: nothing is logged. */
   readonly log?: (severity: 'debug' | 'info' | 'error', message: string) => void;
+  /**
+   * A secret shared by every node of the cluster (say 32 random bytes). When set, every message is signed
+   * with it and unsigned or badly signed ones are dropped: publishing on the Redis server is then no longer
+   * enough to act as a node. Every node needs the same one. Default: none, and anyone who can PUBLISH on the
+   * Redis server is trusted as a node (see the README's "Scale out").
+   */
+  readonly secret?: string | Buffer;
 }
+
+/** What the bus refused to act on, as counted since it started. */
+export type SessionBusStats = DropStats;
 
 /*
  * Keys (with the prefix):
@@ -25,6 +38,8 @@ export interface RedisSessionBusOptions {
  *   nodes                  every node that joined (to find dead ones)
  * Channels: node:<node>    that node's inbox
  *           lost           ids of nodes found dead (by whichever node's sweep noticed)
+ * Messages on them are a NodeMessage's JSON and a bare node id, or both sealed with the cluster secret
+ * (message-seal.ts); what arrives is checked by BusCodec before anything acts on it.
  */
 
 /** Returns the owner: this node when it took the id, the existing live owner otherwise. */
@@ -84,6 +99,8 @@ return dead`;
  * removes their registry entries (so nothing refers to them), and their clients learn their sessions are lost.
  */
 export async function createRedisSessionBus(options: RedisSessionBusOptions = {}): Promise<RedisSessionBus> {
+  // Before connecting, so that a bad option leaves no connection behind.
+  checkOptions(options);
   // Loaded on demand: single-node servers never touch Redis.
   const { Redis: RedisClient } = await import('ioredis');
   const commands: Redis = options.client
@@ -93,6 +110,16 @@ export async function createRedisSessionBus(options: RedisSessionBusOptions = {}
   return new RedisSessionBus(commands, subscriber, options);
 }
 
+function checkOptions(options: RedisSessionBusOptions): void {
+  // Other nodes check ids in messages against the same rule, and would drop every message from this one.
+  if (options.nodeId !== undefined && !isNodeId(options.nodeId)) {
+    throw new TypeError('Sockwire: a node id is 1 to 256 characters, with no control characters');
+  }
+  if (options.secret !== undefined && options.secret.length === 0) {
+    throw new TypeError('Sockwire: the cluster secret must not be empty');
+  }
+}
+
 export class RedisSessionBus implements SessionBus {
   readonly nodeId: string;
   private readonly prefix: string;
@@ -100,16 +127,21 @@ export class RedisSessionBus implements SessionBus {
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
+  private readonly codec: BusCodec;
   private announcer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
 
   constructor(commands: Redis, subscriber: Redis, options: RedisSessionBusOptions) {
     this.commands = commands;
     this.subscriber = subscriber;
+    checkOptions(options);
     this.nodeId = options.nodeId ?? randomUUID();
     this.prefix = options.keyPrefix ?? 'sockwire:';
     this.ttl = options.livenessTtl ?? 6000;
     this.log = options.log ?? (() => {});
+    this.codec = new BusCodec(this.nodeId, options.secret, (message) =>
+      this.log('error', `redis session bus: ${message}`),
+    );
     for (const client of [commands, subscriber]) {
       // ioredis reconnects by itself; an 'error' listener keeps a lost connection from crashing the process.
       client.on('error', (error: Error) => this.log('error', `redis session bus: ${error.message}`));
@@ -127,19 +159,21 @@ export class RedisSessionBus implements SessionBus {
     const inbox = this.key(`node:${this.nodeId}`);
     const lost = this.key('lost');
     this.subscriber.on('message', (channel: string, text: string) => {
-      if (channel === lost) {
-        if (text !== this.nodeId) this.onNodeLost(text);
-        return;
-      }
-      if (channel !== inbox) return;
-      let message: NodeMessage;
+      // Anything may arrive here: the codec drops what is not a valid (and, with a secret, signed) message.
+      // A throw would escape into ioredis's socket callback and end the process, so none is let through.
       try {
-        message = JSON.parse(text) as NodeMessage;
-      } catch {
-        this.log('error', 'redis session bus: dropped a message that is not JSON');
-        return;
+        if (channel === lost) {
+          const node = this.codec.decodeLost(channel, text);
+          if (node !== null && node !== this.nodeId) this.onNodeLost(node);
+          return;
+        }
+        if (channel !== inbox) return;
+        const message = this.codec.decodeMessage(channel, text);
+        if (message !== null) onMessage(message);
+      } catch (error) {
+        this.codec.failed(channel);
+        this.log('error', `redis session bus: handling a message failed: ${(error as Error).message}`);
       }
-      onMessage(message);
     });
     await this.subscriber.subscribe(inbox, lost);
     await this.announce();
@@ -167,14 +201,21 @@ export class RedisSessionBus implements SessionBus {
     for (const node of dead) {
       this.log('info', `redis session bus: node ${node} stopped announcing; its sessions are lost`);
       // Every node may be relaying requests to it, not just the one whose sweep noticed: tell them all.
-      await this.commands.publish(this.key('lost'), node);
+      const channel = this.key('lost');
+      await this.commands.publish(channel, this.codec.encodeLost(channel, node));
     }
   }
 
   send(node: string, message: NodeMessage): void {
-    this.commands.publish(this.key(`node:${node}`), JSON.stringify(message)).catch((error: Error) => {
+    const channel = this.key(`node:${node}`);
+    this.commands.publish(channel, this.codec.encodeMessage(channel, message)).catch((error: Error) => {
       this.log('error', `redis session bus: publish to ${node} failed: ${error.message}`);
     });
+  }
+
+  /** Messages refused on this node's channels (malformed, unsigned, replayed...), by reason. */
+  stats(): SessionBusStats {
+    return this.codec.stats();
   }
 
   async claim(sessionId: string): Promise<string> {

@@ -58,7 +58,8 @@ export interface SessionBus {
   readonly nodeId: string;
   /**
    * Start receiving this node's messages and announcing that it is alive. `onNodeLost` is told when another
-   * node is found dead, so that requests relayed to it can be answered at once.
+   * node is found dead, so that requests relayed to it can be answered at once. A bus over a shared medium
+   * delivers only messages that passed `checkNodeMessage` (message-shape.ts): the relay trusts their shape.
    */
   start(onMessage: (message: NodeMessage) => void, onNodeLost?: (node: string) => void): Promise<void>;
   /** Deliver to one node, in order with this node's earlier messages to it. Never throws. */

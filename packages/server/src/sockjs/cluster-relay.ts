@@ -154,7 +154,13 @@ export class ClusterRelay {
       case 'send': {
         const session = this.host.findSession(message.sid);
         const taken = session !== undefined && !session.isClosed;
-        if (taken) session.receive(message.messages);
+        try {
+          if (taken) session.receive(message.messages);
+        } catch (error) {
+          // An application 'data' listener threw. The messages were taken (as on a local send, whose client
+          // is answered first); the error must not reach the bus, which would count it as a bad message.
+          this.host.log('error', `relayed send: ${(error as Error).message}`);
+        }
         this.bus.send(message.from, { t: 'reply', req: message.req, status: taken ? 204 : 404 });
         return;
       }
@@ -194,6 +200,34 @@ export class ClusterRelay {
     const sink = new RemoteResponse(this.bus, message.from, message.req);
     this.remote.set(message.req, sink);
     sink.once('close', () => this.remote.delete(message.req));
+    if (this.host.findSession(message.sid) !== undefined) {
+      this.serveAttach(message, sink);
+      return;
+    }
+    // A message alone never opens a session: anyone able to publish on the bus could otherwise open one
+    // carrying any request headers (any identity). The edge relays to this node only once the registry
+    // names it the owner, so the session is here, or about to be (this node claimed the id and is still
+    // routing the request that will open it); the registry says which.
+    this.bus.locate(message.sid).then(
+      (location) => {
+        if (this.remote.get(message.req) !== sink) return; // the client left meanwhile
+        const owned = location.kind === 'node' && location.node === this.bus.nodeId;
+        if (owned || this.host.findSession(message.sid) !== undefined) {
+          this.serveAttach(message, sink);
+          return;
+        }
+        // Ended and released since the edge looked it up (or never ours): the client starts over.
+        this.host.log('info', `relayed request ${message.req}: session not on this node, answered as lost`);
+        sink.end(receivingSpec(message).frame(LOST_FRAME));
+      },
+      (error: unknown) => {
+        this.host.log('error', `relayed request ${message.req}: lookup failed: ${(error as Error).message}`);
+        sink.destroy();
+      },
+    );
+  }
+
+  private serveAttach(message: Extract<NodeMessage, { t: 'attach' }>, sink: RemoteResponse): void {
     const spec = receivingSpec(message);
     const session = this.host.openSession(message.sid, message.transport, message.request);
     const limit = spec.streaming ? this.host.responseLimit : 0;

@@ -11,7 +11,7 @@ import {
   type SessionBus,
   type SockwireServer,
 } from '../../src/index.js';
-import { GET, POST, pending, stream } from '../sockjs/helpers.js';
+import { CALLBACK, GET, POST, pending, stream } from '../sockjs/helpers.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 /**
@@ -170,13 +170,13 @@ describe.each([
   it('relays jsonp and htmlfile with their callbacks', async () => {
     const [a, b, c] = (await startCluster()) as [Node, Node, Node];
     const s = sid();
-    expect((await GET(`${a.base}${s}/jsonp?c=cb`)).body).toBe('/**/cb("o");\r\n');
+    expect((await GET(`${a.base}${s}/jsonp?c=${CALLBACK}`)).body).toBe(`/**/${CALLBACK}("o");\r\n`);
     await POST(`${b.base}${s}/jsonp_send`, 'd=%5B%22x%22%5D', {
       'Content-Type': 'application/x-www-form-urlencoded',
     });
-    expect((await GET(`${c.base}${s}/jsonp?c=cb`)).body).toBe('/**/cb("a[\\"x\\"]");\r\n');
-    const page = await stream('GET', `${b.base}${s}/htmlfile?c=cb`);
-    expect(await page.read()).toContain('var c = parent.cb;');
+    expect((await GET(`${c.base}${s}/jsonp?c=${CALLBACK}`)).body).toBe(`/**/${CALLBACK}("a[\\"x\\"]");\r\n`);
+    const page = await stream('GET', `${b.base}${s}/htmlfile?c=${CALLBACK}`);
+    expect(await page.read()).toContain(`var c = parent.${CALLBACK};`);
     await POST(`${c.base}${s}/xhr_send`, '["y"]');
     expect(await page.read()).toBe('<script>\np("a[\\"y\\"]");\n</script>\r\n');
     page.abort();
