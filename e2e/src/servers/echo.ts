@@ -61,7 +61,14 @@ export async function startEchoService(kind: ServerKind, sockjsUrl: string): Pro
     // Imported here, in the worker that serves, not when Playwright loads the spec files to list the tests
     // (in its main process, which resolves the package to dist/ instead of the sources: see the config).
     const { createServer: createSockwireServer } = await import('@sockwire/server');
-    const sockwire = createSockwireServer({ prefix: ECHO_PREFIX, allowedOrigins: '*', sockjsUrl });
+    // The pages' origin, listed rather than '*': sockjs-client's cross-origin XHRs ask for credentials, which
+    // '*' never grants. The iframe page is opt-in; sockjs-client's iframe transports may be picked in fallback.
+    const sockwire = createSockwireServer({
+      prefix: ECHO_PREFIX,
+      allowedOrigins: [new URL(sockjsUrl).origin],
+      iframe: true,
+      sockjsUrl,
+    });
     sockwire.on('connection', (conn) => conn.on('data', echo(conn)));
     sockwire.installHandlers(http);
   } else {

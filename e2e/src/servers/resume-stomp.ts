@@ -66,7 +66,9 @@ export async function startResumeService(options: {
 
   const sockjs = createServer({
     prefix: RESUME_PREFIX,
-    allowedOrigins: '*',
+    // The pages' origin (see echo.ts): '*' never grants sockjs-client's credentialed XHRs.
+    allowedOrigins: [new URL(options.sockjsUrl).origin],
+    iframe: true,
     sockjsUrl: options.sockjsUrl,
     webSocketProtocols: STOMP_SUBPROTOCOLS,
   });

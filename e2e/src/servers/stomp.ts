@@ -32,7 +32,9 @@ export async function startStompService(sockjsUrl: string): Promise<StompService
   );
   const sockjs = createServer({
     prefix: STOMP_PREFIX,
-    allowedOrigins: '*',
+    // The pages' origin (see echo.ts): '*' never grants sockjs-client's credentialed XHRs.
+    allowedOrigins: [new URL(sockjsUrl).origin],
+    iframe: true,
     sockjsUrl,
     webSocketProtocols: STOMP_SUBPROTOCOLS,
   });

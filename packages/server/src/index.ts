@@ -39,7 +39,12 @@ export {
   type RedisBrokerStats,
 } from './brokers/redis/index.js';
 export { LocalSessionHub } from './cluster/local-bus.js';
-export { createRedisSessionBus, RedisSessionBus, type RedisSessionBusOptions } from './cluster/redis-bus.js';
+export {
+  createRedisSessionBus,
+  RedisSessionBus,
+  type RedisSessionBusOptions,
+  type SessionBusStats,
+} from './cluster/redis-bus.js';
 export type { NodeMessage, RelayedRequest, SessionBus, SessionLocation } from './cluster/session-bus.js';
 export type {
   CloseInfo,

@@ -4,18 +4,44 @@ import type { Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
 /**
+ * Internal, not exported from the package: the public sockjs-protocol suite predates two rules it tests
+ * against (any made-up origin is echoed with credentials under `'*'`; JSONP and htmlfile callbacks of any
+ * `[a-zA-Z0-9_.-]` name). Only `sockwire conformance` and the tests that port the suite set it.
+ */
+export const PROTOCOL_SUITE: unique symbol = Symbol('sockwire.protocolSuite');
+
+/**
  * Which page origins may open sessions (CORS requests and WebSocket handshakes carry an `Origin` header):
  * - `[]` (the default): same origin only: the `Origin` must match the request's `Host`;
  * - a list of origins, exact (`https://app.example.com`) or with a wildcard subdomain (`https://*.example.com`);
  *   `'null'` admits pages from `file://` and sandboxed frames;
- * - `'*'`: any origin (development, public read-only feeds, or when authentication does not rely on cookies);
+ * - `'*'`: any origin, but without credentials: CORS answers `Access-Control-Allow-Origin: *`, so browsers
+ *   neither send cookies cross-origin nor let a page read a response made with them (public feeds, or
+ *   authentication that does not rely on cookies). sockjs-client always asks for credentials cross-origin,
+ *   so its pages on other origins must be listed instead;
  * - a function deciding per request.
+ * A listed (or function-approved, or same) origin is echoed with `Access-Control-Allow-Credentials: true`.
  * Requests without an `Origin` header (non-browser clients) are always allowed: browsers always send one.
  */
 export type AllowedOrigins =
   | '*'
   | readonly string[]
   | ((origin: string, request: IncomingMessage) => boolean);
+
+/**
+ * Which `Host` header names the server answers to. A page whose own name an attacker points at this machine
+ * (DNS rebinding) is same-origin with whatever listens here, so the origin check cannot stop it; the name it
+ * used, in `Host`, can.
+ * - `'auto'` (the default): when the HTTP server listens on loopback only (`127.0.0.1`, `::1`: the default of
+ *   `sockwire serve`), only loopback names: `localhost`, `127.x.x.x` and `[::1]`, with any port; when it listens
+ *   elsewhere, any name (a reverse proxy on the same machine that forwards the public `Host` to a loopback
+ *   listener must then list its names);
+ * - a list of names (`'app.example.com'`, `'*.example.com'` for subdomains), allowed besides the loopback
+ *   ones whatever the listening address;
+ * - `'*'`: any name.
+ * A refused request gets 403 with a body naming this option.
+ */
+export type AllowedHosts = 'auto' | '*' | readonly string[];
 
 /**
  * Subprotocols the WebSocket transports accept, in preference order, or a function choosing one of those the
@@ -44,10 +70,21 @@ export interface ServerOptions {
    * sets whatever cookie it likes. Default false. `/info` reports it as `cookie_needed`.
    */
   jsessionid?: boolean | ((request: IncomingMessage, response: ServerResponse) => void);
-  /** Script URL the iframe page loads (only sockjs-client's iframe transports use it). */
+  /**
+   * Serve `/iframe.html`, the page through which sockjs-client's iframe transports (for browsers without CORS)
+   * run on this origin. Default false: the page runs a script from `sockjsUrl` with this origin's rights, and
+   * no current browser needs it.
+   */
+  iframe?: boolean;
+  /**
+   * Script URL the iframe page loads. Default: sockjs-client 1.6.1 on jsDelivr, pinned, with its
+   * `integrity` hash. A URL given here is used as is (best on this origin, matching the client's version).
+   */
   sockjsUrl?: string;
   /** See {@link AllowedOrigins}. Default `[]`: same origin only. */
   allowedOrigins?: AllowedOrigins;
+  /** See {@link AllowedHosts}. Default `'auto'`: loopback names only on a loopback-only server. */
+  allowedHosts?: AllowedHosts;
   /** Largest inbound payload (one WebSocket message, or one HTTP send body), in bytes. Default 1 MiB. */
   maxMessageSize?: number;
   /**
@@ -70,6 +107,8 @@ export interface ServerOptions {
   timers?: Timers;
   /** Called for operational events worth logging. Default: nothing is logged. */
   log?: (severity: 'debug' | 'info' | 'error', message: string) => void;
+  /** Internal, see {@link PROTOCOL_SUITE}. */
+  [PROTOCOL_SUITE]?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -79,8 +118,12 @@ export interface ResolvedOptions {
   readonly responseLimit: number;
   readonly websocket: boolean;
   readonly jsessionid: boolean | ((request: IncomingMessage, response: ServerResponse) => void);
+  readonly iframe: boolean;
   readonly sockjsUrl: string;
+  /** The `integrity` of the iframe page's script: known only for the default URL. */
+  readonly sockjsIntegrity: string | null;
   readonly allowedOrigins: AllowedOrigins;
+  readonly allowedHosts: AllowedHosts;
   readonly maxMessageSize: number;
   readonly highWaterMark: number;
   readonly maxBufferedBytes: number;
@@ -88,7 +131,15 @@ export interface ResolvedOptions {
   readonly cluster: SessionBus | null;
   readonly timers: Timers;
   readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
+  readonly protocolSuite: boolean;
 }
+
+/**
+ * Subresource integrity of DEFAULTS.sockjsUrl: the sha384 of `dist/sockjs.min.js` in the sockjs-client 1.6.1
+ * npm package, which jsDelivr serves byte for byte. A CDN that changed the file could otherwise run any script
+ * on this origin through the iframe page.
+ */
+const DEFAULT_SOCKJS_INTEGRITY = 'sha384-svdnwiXBL+Js+yUneJSRFy24NgGiOfDM/vkQl/vCeVrcbYD6yW8EwPr1FnxTEZsR';
 
 export const DEFAULTS = {
   prefix: '',
@@ -97,8 +148,10 @@ export const DEFAULTS = {
   responseLimit: 128 * 1024,
   websocket: true,
   jsessionid: false,
-  sockjsUrl: 'https://cdn.jsdelivr.net/npm/sockjs-client@1/dist/sockjs.min.js',
+  iframe: false,
+  sockjsUrl: 'https://cdn.jsdelivr.net/npm/sockjs-client@1.6.1/dist/sockjs.min.js',
   allowedOrigins: [] as readonly string[],
+  allowedHosts: 'auto',
   maxMessageSize: 1024 * 1024,
   highWaterMark: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -136,8 +189,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     responseLimit: positive('responseLimit', options.responseLimit, DEFAULTS.responseLimit),
     websocket: options.websocket ?? DEFAULTS.websocket,
     jsessionid: options.jsessionid ?? DEFAULTS.jsessionid,
+    iframe: options.iframe ?? DEFAULTS.iframe,
     sockjsUrl: options.sockjsUrl ?? DEFAULTS.sockjsUrl,
+    sockjsIntegrity: options.sockjsUrl === undefined ? DEFAULT_SOCKJS_INTEGRITY : null,
     allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
+    allowedHosts: checkedHosts(options.allowedHosts),
     maxMessageSize: positive('maxMessageSize', options.maxMessageSize, DEFAULTS.maxMessageSize),
     highWaterMark,
     maxBufferedBytes,
@@ -145,5 +201,23 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     cluster: options.cluster ?? null,
     timers: options.timers ?? systemTimers,
     log: options.log ?? (() => {}),
+    protocolSuite: options[PROTOCOL_SUITE] === true,
   };
+}
+
+function checkedHosts(hosts: AllowedHosts | undefined): AllowedHosts {
+  if (hosts === undefined) return DEFAULTS.allowedHosts;
+  if (hosts === 'auto' || hosts === '*') return hosts;
+  if (!Array.isArray(hosts)) {
+    throw new TypeError(`Sockwire: option allowedHosts must be 'auto', '*' or a list of host names`);
+  }
+  for (const host of hosts) {
+    // Names only: the port does not matter to DNS rebinding, and a scheme or path here is a mistake.
+    if (typeof host !== 'string' || !/^(?:\*\.)?[a-z0-9.[\]:_-]+$/i.test(host) || /:\d+$/.test(host)) {
+      throw new TypeError(
+        `Sockwire: option allowedHosts takes host names without scheme or port (e.g. 'app.example.com', '*.example.com'), got ${JSON.stringify(host)}`,
+      );
+    }
+  }
+  return hosts.map((host) => host.toLowerCase());
 }

@@ -7,7 +7,7 @@ import type { RelayedRequest } from './cluster/session-bus.js';
 import type { Connection, TransportName } from './connection.js';
 import { normalizePrefix, type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { ClusterRelay } from './sockjs/cluster-relay.js';
-import { requestInfo } from './sockjs/http.js';
+import { NOSNIFF, requestInfo } from './sockjs/http.js';
 import { install } from './sockjs/install.js';
 import { routeRequest, routeUpgrade } from './sockjs/router.js';
 import type { SockjsService } from './sockjs/service.js';
@@ -155,6 +155,8 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     path: string,
     query: string,
   ): void {
+    // Here rather than in each handler: every response of the service carries it, whatever path wrote it.
+    response.setHeader(NOSNIFF[0], NOSNIFF[1]);
     if (this.closed) {
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=UTF-8', Connection: 'close' });
       response.end('Sockwire: server is shutting down\n');

@@ -11,7 +11,8 @@ import { extname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HistoryLimits } from '../brokers/history.js';
 import { createServer } from '../index.js';
-import type { AllowedOrigins } from '../options.js';
+import type { AllowedHosts, AllowedOrigins } from '../options.js';
+import { hostChecked } from '../sockjs/host.js';
 import { chooseStompSubprotocol } from '../stomp/negotiate.js';
 import { createStompBroker, type StompBroker } from '../stomp/stomp-broker.js';
 import { listenTcp, type StompTcpServer } from '../tcp/listen-tcp.js';
@@ -28,6 +29,8 @@ Options:
   --prefix <path>            SockJS prefix (default /stomp; raw WebSocket at <prefix>/websocket)
   --tcp-port <n>             Also speak plain STOMP over TCP on this port
   --allowed-origins <list>   Comma-separated page origins allowed to connect, or * (default: same origin)
+  --allowed-hosts <list>     Comma-separated Host names served besides localhost, 127.0.0.1 and [::1], or *
+                             (default: on loopback only those; elsewhere any)
   --static <dir>             Serve files from <dir> at / (e.g. a chat page)
   --broker <url>             redis://host:port: share topics, queues, users and SockJS sessions with the
                              other nodes of a cluster, behind any (non-sticky) load balancer
@@ -35,6 +38,11 @@ Options:
                              /amq/queue and /user to RabbitMQ's STOMP adapter (Spring's StompBrokerRelay:
                              one broker connection per client, user:pass for all of them)
   --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
+  --cluster-secret <secret>  With --broker redis://: sign every message between nodes with this secret
+                             (the same on every node) and drop unsigned ones; also read from the
+                             SOCKWIRE_CLUSTER_SECRET environment variable, which other local users cannot
+                             see in the process list. Without it, anyone who can PUBLISH on the Redis
+                             server is trusted as a node
   --history-size <messages>  Messages kept per topic or user destination for subscriptions that resume
                              (x-stream-offset) (default 1000; 0 turns history off); with --broker redis://
                              kept in Redis for every node (give all nodes the same); not with stomp://,
@@ -48,6 +56,8 @@ export interface ServeOptions {
   readonly prefix?: string;
   readonly tcpPort?: number;
   readonly allowedOrigins?: AllowedOrigins;
+  /** `--allowed-hosts`: see AllowedHosts (default `'auto'`: loopback names only on a loopback listener). */
+  readonly allowedHosts?: AllowedHosts;
   readonly staticDir?: string;
   /** The broker to serve; default a new in-memory one. */
   readonly broker?: StompBroker;
@@ -55,6 +65,8 @@ export interface ServeOptions {
   readonly brokerUrl?: string;
   /** `--node-id`: this node's name in a cluster (default: host, pid and a random part). */
   readonly nodeId?: string;
+  /** `--cluster-secret` or SOCKWIRE_CLUSTER_SECRET: signs the session bus's messages (redis:// only). */
+  readonly clusterSecret?: string;
   /**
    * `--history-size` / `--history-ttl`: history limits of the in-memory broker or of `--broker redis://`
    * (HISTORY_DEFAULTS otherwise); refused with `--broker stomp://` (see broker-url.ts).
@@ -81,7 +93,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const external =
     options.brokerUrl === undefined
       ? undefined
-      : await brokerFromUrl(options.brokerUrl, options.nodeId, options.history);
+      : await brokerFromUrl(options.brokerUrl, options.nodeId, options.history, options.clusterSecret);
   const broker =
     options.broker ??
     createStompBroker(external?.stomp ?? (options.history === undefined ? {} : { history: options.history }));
@@ -89,6 +101,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     prefix,
     ...(external?.cluster === undefined ? {} : { cluster: external.cluster }),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
   });
   sockjs.on('connection', (connection) => broker.handleConnection(connection));
@@ -109,9 +122,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   let tcpPort = options.tcpPort;
   try {
     for (const [index, host] of hosts.entries()) {
-      const http = createHttpServer(
-        options.staticDir === undefined ? notFound : staticFiles(options.staticDir),
-      );
+      // The static files answer to the same names as the SockJS service: a rebound page could read them too.
+      const files = options.staticDir === undefined ? notFound : staticFiles(options.staticDir);
+      const http = createHttpServer(hostChecked(sockjs.options.allowedHosts, files));
       sockjs.installHandlers(http);
       // Without --host the second loopback is a convenience: `localhost` may resolve to either.
       const listening = await listen(http, port, host).catch((error: unknown) => {
@@ -180,7 +193,7 @@ export async function runServe(argv: string[]): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-export function parseServeArgs(argv: string[]): ServeOptions {
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -190,9 +203,11 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       prefix: { type: 'string' },
       'tcp-port': { type: 'string' },
       'allowed-origins': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
       static: { type: 'string' },
       broker: { type: 'string' },
       'node-id': { type: 'string' },
+      'cluster-secret': { type: 'string' },
       'history-size': { type: 'string' },
       'history-ttl': { type: 'string' },
     },
@@ -207,6 +222,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
           ...(historyTtl === undefined ? {} : { ttl: historyTtl }),
         };
   const origins = values['allowed-origins'];
+  const hosts = values['allowed-hosts'];
+  const clusterSecret = clusterSecretFrom(values['cluster-secret'], values.broker, env);
   return {
     port: portNumber(values.port, '--port'),
     ...(values.host === undefined ? {} : { host: values.host }),
@@ -215,11 +232,38 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     ...(origins === undefined
       ? {}
       : { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) }),
+    ...(hosts === undefined
+      ? {}
+      : { allowedHosts: hosts === '*' ? '*' : hosts.split(',').map((h) => h.trim()) }),
     ...(values.static === undefined ? {} : { staticDir: values.static }),
     ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
     ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
+    ...(clusterSecret === undefined ? {} : { clusterSecret }),
     ...(history === undefined ? {} : { history }),
   };
+}
+
+/**
+ * The flag wins over the environment. The variable applies only to a Redis broker, so that one exported for
+ * a whole environment does not stop other `sockwire serve` runs; an empty one counts as unset (templated
+ * environments leave empty values), while an empty flag is a mistake worth saying so.
+ */
+function clusterSecretFrom(
+  flag: string | undefined,
+  broker: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const redis = broker !== undefined && /^rediss?:/i.test(broker);
+  if (flag !== undefined) {
+    if (flag === '' || !redis) {
+      throw new TypeError(
+        `sockwire serve: --cluster-secret needs a non-empty secret and --broker redis://\n\n${SERVE_USAGE}`,
+      );
+    }
+    return flag;
+  }
+  const fromEnv = env['SOCKWIRE_CLUSTER_SECRET'];
+  return redis && fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
 }
 
 function wholeNumber(value: string | undefined, flag: string): number | undefined {

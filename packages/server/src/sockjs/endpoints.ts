@@ -26,19 +26,24 @@ export function handleInfo(
     'Content-Length': Buffer.byteLength(body),
   };
   noCacheHeaders(headers);
-  corsHeaders(request, headers);
+  corsHeaders(options, request, headers);
   response.writeHead(200, headers);
   response.end(body);
 }
 
 /** A CORS preflight: cacheable for a year, as the protocol asks. */
-export function handleOptions(request: IncomingMessage, response: ServerResponse, methods: string): void {
+export function handleOptions(
+  options: ResolvedOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  methods: string,
+): void {
   const headers: OutgoingHttpHeaders = {
     'Access-Control-Allow-Methods': methods,
     'Access-Control-Max-Age': String(365 * 24 * 60 * 60),
   };
   longCacheHeaders(headers);
-  corsHeaders(request, headers);
+  corsHeaders(options, request, headers);
   sendEmpty(response, 204, headers);
 }
 
@@ -46,14 +51,19 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-/** The page sockjs-client's iframe-based transports load; its text is fixed by the protocol. */
-function iframePage(sockjsUrl: string): string {
+/**
+ * The page sockjs-client's iframe-based transports load; its text is fixed by the protocol. The script runs
+ * with this origin's rights, hence the integrity check when the URL is the pinned default.
+ */
+function iframePage(sockjsUrl: string, integrity: string | null): string {
+  const checked =
+    integrity === null ? '' : ` integrity="${escapeAttribute(integrity)}" crossorigin="anonymous"`;
   return `<!DOCTYPE html>
 <html>
 <head>
   <meta http-equiv="X-UA-Compatible" content="IE=edge" />
   <meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
-  <script src="${escapeAttribute(sockjsUrl)}"></script>
+  <script src="${escapeAttribute(sockjsUrl)}"${checked}></script>
   <script>
     document.domain = document.domain;
     SockJS.bootstrap_iframe();
@@ -73,11 +83,12 @@ export function handleIframe(
   request: IncomingMessage,
   response: ServerResponse,
 ): void {
-  let page = iframeCache.get(options.sockjsUrl);
+  const key = `${options.sockjsUrl} ${options.sockjsIntegrity ?? ''}`;
+  let page = iframeCache.get(key);
   if (page === undefined) {
-    const body = iframePage(options.sockjsUrl);
+    const body = iframePage(options.sockjsUrl, options.sockjsIntegrity);
     page = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    iframeCache.set(options.sockjsUrl, page);
+    iframeCache.set(key, page);
   }
   const headers: OutgoingHttpHeaders = { ETag: page.etag };
   longCacheHeaders(headers);

@@ -7,6 +7,12 @@ import type { ResolvedOptions } from '../options.js';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
+/**
+ * On every response of the service (set once per request, see SockwireServer): without it a browser may
+ * sniff a JSONP or text body as HTML or script and run it on this origin.
+ */
+export const NOSNIFF = ['X-Content-Type-Options', 'nosniff'] as const;
+
 /** Responses to GET-able private data must never be cached (the protocol suite checks this exact value). */
 export function noCacheHeaders(headers: OutgoingHttpHeaders): void {
   headers['Cache-Control'] = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
@@ -18,12 +24,21 @@ export function longCacheHeaders(headers: OutgoingHttpHeaders): void {
 }
 
 /**
- * CORS for the XHR transports. A request with an Origin gets it echoed with credentials allowed (so the
- * JSESSIONID cookie can flow); one without gets `*`. Only reached once the origin passed the allow-list.
+ * CORS for the XHR transports. Only reached once the origin passed the allow-list. An origin the server vetted
+ * (listed, approved by the function, or its own) is echoed with credentials allowed, so that the JSESSIONID
+ * cookie can flow and sockjs-client's XHRs (always `withCredentials` cross-origin) are readable. Under `'*'`
+ * the answer is `*`, which browsers never combine with credentials: any page may talk to the server, but none
+ * can read a response made with the visitor's cookies. (`*` rather than the echoed origin without
+ * credentials: it says the same, needs no `Vary`, and a credentialed request fails with a console message that
+ * names the cause.) Without an Origin (not a cross-origin browser request) the answer is `*` too.
  */
-export function corsHeaders(request: IncomingMessage, headers: OutgoingHttpHeaders): void {
+export function corsHeaders(
+  options: ResolvedOptions,
+  request: IncomingMessage,
+  headers: OutgoingHttpHeaders,
+): void {
   const origin = request.headers.origin;
-  if (origin) {
+  if (origin && (options.allowedOrigins !== '*' || options.protocolSuite)) {
     headers['Access-Control-Allow-Origin'] = origin;
     headers['Access-Control-Allow-Credentials'] = 'true';
     headers['Vary'] = 'Origin';
@@ -143,7 +158,7 @@ export function sessionHeaders(
 ): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'Content-Type': contentType };
   noCacheHeaders(headers);
-  corsHeaders(request, headers);
+  corsHeaders(options, request, headers);
   cookieHeaders(options, request, response, headers);
   return headers;
 }

@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { NOSNIFF } from './http.js';
 
 /** One service installed on an HTTP server, answering under its prefix. */
 export interface InstalledService {
@@ -57,7 +58,7 @@ class Dispatcher {
     if (found === null) {
       for (const listener of this.previousRequest) listener.call(this.server, request, response);
       if (this.previousRequest.length === 0) {
-        response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' });
+        response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8', [NOSNIFF[0]]: NOSNIFF[1] });
         response.end('Not found\n');
       }
       return;

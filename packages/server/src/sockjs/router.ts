@@ -1,7 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleGreeting, handleIframe, handleInfo, handleOptions } from './endpoints.js';
-import { sendEmpty, sendText } from './http.js';
+import { hostRefusal, isHostAllowed } from './host.js';
+import { NOSNIFF, sendEmpty, sendText } from './http.js';
 import { isOriginAllowed, originRefusal } from './origin.js';
 import type { SockjsService } from './service.js';
 import { handleEventSource } from './transports/eventsource.js';
@@ -16,6 +17,9 @@ import { handleXhrStreaming } from './transports/xhr-streaming.js';
 /** `/<server>/<session>/<transport>`: ids are any non-empty text without `/` or `.`. */
 const SESSION_PATH = /^\/([^/.]+)\/([^/.]+)\/([a-z_]+)$/;
 const IFRAME_PATH = /^\/iframe[0-9a-z._-]*\.html$/;
+const IFRAME_OFF =
+  "Not found: the iframe page is off. Only sockjs-client's iframe transports (for browsers without CORS) " +
+  "use it; set the server's iframe option to serve it.\n";
 
 type SessionHandler = (
   service: SockjsService,
@@ -35,8 +39,8 @@ interface Route {
 
 const options =
   (methods: string): SessionHandler =>
-  (_s, request, response) =>
-    handleOptions(request, response, methods);
+  (service, request, response) =>
+    handleOptions(service.options, request, response, methods);
 
 const SESSION_ROUTES: Readonly<Record<string, Route>> = {
   xhr: { methods: 'OPTIONS, POST', handlers: { POST: handleXhrPolling, OPTIONS: options('OPTIONS, POST') } },
@@ -81,6 +85,10 @@ export function routeRequest(
   path: string,
   query: string,
 ): void {
+  if (!isHostAllowed(service.options.allowedHosts, request)) {
+    sendText(response, 403, hostRefusal(service.options.allowedHosts, request));
+    return;
+  }
   const method = request.method ?? 'GET';
   if (path === '' || path === '/') {
     if (method === 'GET' || method === 'HEAD') handleGreeting(response);
@@ -93,12 +101,13 @@ export function routeRequest(
       return;
     }
     if (method === 'GET') handleInfo(service.options, request, response);
-    else if (method === 'OPTIONS') handleOptions(request, response, 'OPTIONS, GET');
+    else if (method === 'OPTIONS') handleOptions(service.options, request, response, 'OPTIONS, GET');
     else sendEmpty(response, 405, { Allow: 'OPTIONS, GET' });
     return;
   }
   if (IFRAME_PATH.test(path)) {
-    if (method === 'GET' || method === 'HEAD') handleIframe(service.options, request, response);
+    if (!service.options.iframe) sendText(response, 404, IFRAME_OFF);
+    else if (method === 'GET' || method === 'HEAD') handleIframe(service.options, request, response);
     else sendEmpty(response, 405, { Allow: 'GET' });
     return;
   }
@@ -162,7 +171,7 @@ export function refuseUpgrade(
   if (socket.writable) {
     const type = body === '' ? '' : 'Content-Type: text/plain; charset=UTF-8\r\n';
     socket.end(
-      `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\n${extra}${type}` +
+      `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\n${NOSNIFF[0]}: ${NOSNIFF[1]}\r\n${extra}${type}` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       // The HTTP server allows half-open sockets: close ours once the answer is out, whatever the peer does.
       () => socket.destroy(),
@@ -181,6 +190,10 @@ export function routeUpgrade(
   path: string,
   prefix: string,
 ): void {
+  if (!isHostAllowed(service.options.allowedHosts, request)) {
+    refuseUpgrade(socket, 403, 'Forbidden', hostRefusal(service.options.allowedHosts, request));
+    return;
+  }
   const raw = path === '/websocket';
   const match = raw ? null : SESSION_PATH.exec(path);
   if (!raw && (match === null || match[3] !== 'websocket')) {

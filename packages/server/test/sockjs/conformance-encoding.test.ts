@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST, rawConnect, sessionUrl, startServer, type TestServer } from './helpers.js';
+import {
+  POST,
+  PROTOCOL_SUITE_OPTIONS,
+  rawConnect,
+  sessionUrl,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({}, PROTOCOL_SUITE_OPTIONS);
 });
 afterAll(() => server.close());
 
@@ -88,7 +95,7 @@ describe('HTTP versions', () => {
   it('HTTP/1.1 streaming: one chunk per frame, then the last chunk', async () => {
     const socket = await rawConnect(server.port);
     socket.write(
-      `POST /close/000/h11${Date.now()}/xhr_streaming HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n`,
+      `POST /close/000/h11${Date.now()}/xhr_streaming HTTP/1.1\r\nHost: localhost\r\nConnection: Keep-Alive\r\n\r\n`,
     );
     const done = new Promise<string>((resolve) => {
       let data = '';

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GET, type Response, request, startServer, type TestServer } from './helpers.js';
+import {
+  GET,
+  PROTOCOL_SUITE_OPTIONS,
+  type Response,
+  request,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 
 let server: TestServer;
 let echo: string;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({}, PROTOCOL_SUITE_OPTIONS);
   echo = `${server.base}/echo`;
 });
 afterAll(() => server.close());

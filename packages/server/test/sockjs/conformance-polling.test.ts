@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GET,
   POST,
+  PROTOCOL_SUITE_OPTIONS,
   pending,
   request,
   sessionUrl,
@@ -14,7 +15,7 @@ import { arrival } from './support/arrivals.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({}, PROTOCOL_SUITE_OPTIONS);
 });
 afterAll(() => server.close());
 

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GET, POST, sessionUrl, startServer, stream, type TestServer } from './helpers.js';
+import {
+  GET,
+  POST,
+  PROTOCOL_SUITE_OPTIONS,
+  sessionUrl,
+  startServer,
+  stream,
+  type TestServer,
+} from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({}, PROTOCOL_SUITE_OPTIONS);
 });
 afterAll(() => server.close());
 

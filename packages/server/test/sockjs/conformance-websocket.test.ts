@@ -1,12 +1,23 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GET, POST, rawConnect, request, startServer, type TestServer } from './helpers.js';
+import {
+  GET,
+  POST,
+  PROTOCOL_SUITE_OPTIONS,
+  rawConnect,
+  request,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 
 let server: TestServer;
 let wsBase: string;
 beforeAll(async () => {
-  server = await startServer({ stomp: { webSocketProtocols: ['v12.stomp', 'v11.stomp'] } });
+  server = await startServer(
+    { stomp: { webSocketProtocols: ['v12.stomp', 'v11.stomp'] } },
+    PROTOCOL_SUITE_OPTIONS,
+  );
   wsBase = server.base.replace('http', 'ws');
 });
 afterAll(() => server.close());
@@ -92,7 +103,7 @@ describe('SockJS WebSocket', () => {
   it('answers the handshake per RFC 6455', async () => {
     const socket = await rawConnect(server.port);
     socket.write(
-      'GET /echo/000/raw/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'GET /echo/000/raw/websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Origin: http://asd\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\n\r\n',
     );
     const head = await new Promise<string>((resolve) => {
@@ -112,7 +123,7 @@ describe('SockJS WebSocket', () => {
   it('refuses pre-RFC 6455 handshakes (hixie-76) with a clean 400', async () => {
     const socket = await rawConnect(server.port);
     socket.write(
-      'GET /echo/000/hixie/websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n' +
+      'GET /echo/000/hixie/websocket HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\n' +
         'Origin: http://x\r\nSec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nSec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\n\r\n',
     );
     socket.write('aaaaaaaa');

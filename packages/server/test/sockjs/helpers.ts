@@ -7,6 +7,20 @@ import {
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createServer, type ServerOptions, type SockwireServer } from '../../src/index.js';
+import { DEFAULTS, PROTOCOL_SUITE } from '../../src/options.js';
+
+/**
+ * What `sockwire conformance` gives its services (see src/cli/conformance.ts), for the tests that port the
+ * protocol suite: made-up origins echoed with credentials, any `[a-zA-Z0-9_.-]` callback, the iframe page on.
+ */
+export const PROTOCOL_SUITE_OPTIONS: ServerOptions = {
+  iframe: true,
+  sockjsUrl: DEFAULTS.sockjsUrl,
+  [PROTOCOL_SUITE]: true,
+};
+
+/** A JSONP/htmlfile callback of the form sockjs-client generates, the only one accepted by default. */
+export const CALLBACK = '_jp.a1b2c3d';
 
 export interface TestServer {
   readonly http: Server;

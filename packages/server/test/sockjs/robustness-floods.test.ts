@@ -1,6 +1,16 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GET, POST, request, sessionUrl, startServer, stream, type TestServer, until } from './helpers.js';
+import {
+  CALLBACK,
+  GET,
+  POST,
+  request,
+  sessionUrl,
+  startServer,
+  stream,
+  type TestServer,
+  until,
+} from './helpers.js';
 import {
   expectHealthy,
   failOnEscapedErrors,
@@ -49,7 +59,7 @@ describe('floods', () => {
   it('300 abandoned sessions on every HTTP transport all expire after the disconnect delay', async () => {
     const opened: Array<Promise<unknown>> = [];
     for (let i = 0; i < 100; i++) opened.push(POST(`${sessionUrl(server.base)}/xhr`));
-    for (let i = 0; i < 100; i++) opened.push(GET(`${sessionUrl(server.base)}/jsonp?c=cb`));
+    for (let i = 0; i < 100; i++) opened.push(GET(`${sessionUrl(server.base)}/jsonp?c=${CALLBACK}`));
     // Streams that reach the echo service's 4 KiB response limit end; their clients never come back.
     const filler = JSON.stringify(['x'.repeat(4096)]);
     for (let i = 0; i < 100; i++) {
@@ -243,7 +253,7 @@ describe('HTTP pipelining and garbage', () => {
     it(`${name} gets a 4xx and the connection closed`, async () => {
       const client = await rawClient(server.port);
       await client.send(
-        `POST ${pathOf(sessionUrl(server.base))}/xhr HTTP/1.1\r\nHost: x\r\n${header}\r\n\r\n`,
+        `POST ${pathOf(sessionUrl(server.base))}/xhr HTTP/1.1\r\nHost: localhost\r\n${header}\r\n\r\n`,
       );
       expect(await client.closed()).toMatch(/^HTTP\/1\.1 4\d\d /);
       expect(server.services.echo!.stats().sessionIds).toBe(0);

@@ -1,7 +1,16 @@
 import { once } from 'node:events';
 import type { CloseInfo, Connection } from '@sockwire/server';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { GET, POST, type Stream, sessionUrl, startServer, stream, type TestServer } from './helpers.js';
+import {
+  CALLBACK,
+  GET,
+  POST,
+  type Stream,
+  sessionUrl,
+  startServer,
+  stream,
+  type TestServer,
+} from './helpers.js';
 import { expectHealthy, failOnEscapedErrors, ManualClock, openWebSocket } from './robustness-support.js';
 
 /* server.close(): every connection, on every transport, learns it is over with 1001, and nothing remains. */
@@ -45,7 +54,7 @@ async function openEverything() {
   for (const [name, method, path] of [
     ['xhr_streaming', 'POST', 'xhr_streaming'],
     ['eventsource', 'GET', 'eventsource'],
-    ['htmlfile', 'GET', 'htmlfile?c=cb'],
+    ['htmlfile', 'GET', `htmlfile?c=${CALLBACK}`],
   ] as const) {
     const response = await stream(method, `${sessionUrl(server.base)}/${path}`);
     // Wait for the open frame, so that the session exists before the shutdown.
@@ -56,7 +65,7 @@ async function openEverything() {
   /** A session with a poll parked on it, and one between polls. */
   const parked = async (transport: 'xhr' | 'jsonp') => {
     const url = sessionUrl(server.base);
-    const poll = transport === 'xhr' ? () => POST(`${url}/xhr`) : () => GET(`${url}/jsonp?c=cb`);
+    const poll = transport === 'xhr' ? () => POST(`${url}/xhr`) : () => GET(`${url}/jsonp?c=${CALLBACK}`);
     await poll();
     const seen = once(server.http, 'request');
     const pending = poll();
@@ -96,7 +105,7 @@ it('server.close() closes every transport with 1001 and leaves nothing behind', 
   expect(open.sockjsWs.messages.at(-1)).toBe(SHUTDOWN);
   expect(await open.rawWs.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
   expect((await open.pendingXhr).body).toBe(`${SHUTDOWN}\n`);
-  expect((await open.pendingJsonp).body).toContain('cb("c[1001,\\"Server shutting down\\"]")');
+  expect((await open.pendingJsonp).body).toContain(`${CALLBACK}("c[1001,\\"Server shutting down\\"]")`);
   expect(await rest(open.streams.xhr_streaming!)).toBe(`${SHUTDOWN}\n`);
   expect(await rest(open.streams.eventsource!)).toBe(`data: ${SHUTDOWN}\r\n\r\n`);
   expect(await rest(open.streams.htmlfile!)).toContain('p("c[1001,\\"Server shutting down\\"]");');

@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type SockwireServer } from '../../src/index.js';
-import { POST, sessionUrl, startServer, type TestServer } from './helpers.js';
+import { CALLBACK, POST, sessionUrl, startServer, type TestServer } from './helpers.js';
 import {
   expectHealthy,
   failOnEscapedErrors,
@@ -37,6 +37,7 @@ async function startRouted(): Promise<TestServer> {
     const service = createServer({
       prefix: `/${name}`,
       allowedOrigins: '*',
+      iframe: true,
       timers: clock,
       responseLimit: 4096,
       websocket,
@@ -136,8 +137,12 @@ const KINDS: readonly RequestKind[] = [
   },
   { name: 'xhr_streaming', answered: 'o\n', build: async () => post(`${sessionPath()}/xhr_streaming`, '') },
   { name: 'eventsource', answered: 'data: o', build: async () => get(`${sessionPath()}/eventsource`) },
-  { name: 'htmlfile', answered: 'p("o")', build: async () => get(`${sessionPath()}/htmlfile?c=cb`) },
-  { name: 'jsonp poll', answered: 'cb("o")', build: async () => get(`${sessionPath()}/jsonp?c=cb`) },
+  { name: 'htmlfile', answered: 'p("o")', build: async () => get(`${sessionPath()}/htmlfile?c=${CALLBACK}`) },
+  {
+    name: 'jsonp poll',
+    answered: `${CALLBACK}("o")`,
+    build: async () => get(`${sessionPath()}/jsonp?c=${CALLBACK}`),
+  },
   {
     name: 'websocket upgrade',
     upgrade: true,
@@ -229,7 +234,7 @@ const POINTS: readonly Point[] = [
 ];
 
 const MOUNTS = [
-  { mount: 'installHandlers()', start: () => startServer({}, { timers: clock }) },
+  { mount: 'installHandlers()', start: () => startServer({}, { timers: clock, iframe: true }) },
   { mount: 'handle()/handleUpgrade()', start: startRouted },
 ];
 

@@ -11,7 +11,7 @@ export function handleJsonpPolling(
   sessionId: string,
   query: string,
 ): void {
-  const callback = callbackParameter(query, response);
+  const callback = callbackParameter(service.options, query, response);
   if (callback !== null) {
     serveReceiving(service, request, response, sessionId, { transport: 'jsonp-polling', callback });
   }

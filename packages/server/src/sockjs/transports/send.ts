@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeClientPayload, decodeJsonpSendBody, SockJSProtocolError } from '@sockwire/protocol';
 import { BodyTooLargeError, readBody, sendText, sessionHeaders } from '../http.js';
+import { refuseOversizedBody } from '../oversize.js';
 import type { SockjsService } from '../service.js';
 
 const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
@@ -12,7 +13,7 @@ type SendKind = 'xhr' | 'jsonp';
  *
  * Unknown or closed sessions get 404 (the client must not believe its messages were taken). A bad payload
  * gets 500 with the protocol's message and leaves the session open, as the protocol suite expects; an
- * oversized one gets 413 and the connection is dropped after the answer, since the rest of its body is unread.
+ * oversized one gets 413, and the connection closes once the rest of its body has been discarded (oversize.ts).
  * A session held by this node is served without a promise in the way (this is the path of every message a
  * client sends over HTTP); in a cluster, one held elsewhere is looked up and relayed.
  */
@@ -110,19 +111,8 @@ function refuseBody(
   response: ServerResponse,
   error: Error,
 ): void {
-  if (!(error instanceof BodyTooLargeError)) return;
-  response.shouldKeepAlive = false;
-  sendText(
-    response,
-    413,
-    `Sockwire: ${error.message}. Send smaller messages or raise the server's maxMessageSize option.\n`,
-  );
-  // Read and discard the rest for a moment, so that the client sees the 413 rather than a reset.
-  request.resume();
-  response.on('finish', () => {
-    const timer = service.options.timers.setTimeout(() => request.destroy(), 2000);
-    request.once('close', () => service.options.timers.clearTimeout(timer));
-  });
+  if (error instanceof BodyTooLargeError)
+    refuseOversizedBody(service.options, request, response, error.message);
 }
 
 /** The messages were taken: 204 (200 `ok` for JSONP, which some browsers need on form posts). */

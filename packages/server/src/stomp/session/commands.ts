@@ -8,7 +8,7 @@ import { describe } from './app-errors.js';
 import { requireHandler, runHandler } from './application.js';
 import { connect } from './handshake.js';
 import { IDEMPOTENCY_HEADER, runOnce, scopedIdempotencyKey } from './idempotent-send.js';
-import { applicationHeaders } from './message-encoding.js';
+import { sentHeaders } from './message-encoding.js';
 import type { StompSession } from './session.js';
 import { isAckMode, Subscription } from './subscriptions.js';
 
@@ -92,7 +92,7 @@ export class CommandProcessor {
         const match = requireHandler(handlers.find('message', route.path), destination);
         action = () => runHandler(this.session, match, frame, destination, route.path, undefined);
       } else {
-        const headers = applicationHeaders(frame.headers);
+        const headers = sentHeaders(frame.headers);
         // A RECEIPT (and a COMMIT's) must mean the broker has the message, even a remote one.
         const confirm = transaction !== undefined || getHeader(frame.headers, 'receipt') !== undefined;
         action = () => this.session.link.publish(route.destination, headers, frame.body, confirm);

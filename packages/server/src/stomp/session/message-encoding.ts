@@ -41,17 +41,35 @@ const RESERVED = new Set([
  */
 export const TARGET_SESSION_HEADER = 'sockwire-target-session';
 
-/** Application headers worth passing from a SEND (or a handler's reply) to subscribers; first occurrence wins. */
-export function applicationHeaders(headers: MessageHeaders): MessageHeaders {
+/**
+ * Claims about who sent a message. Subscribers trust them the way they trust CONNECTED's `user-name`, so a
+ * client may not make them on its SEND; the server's own code (a handler's reply, `broker.send`) still may,
+ * e.g. to name the authenticated sender it read from the session.
+ */
+const SENDER_CLAIMS: ReadonlySet<string> = new Set(['user-name']);
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Application headers worth passing from a handler's reply to subscribers; first occurrence wins. */
+export function applicationHeaders(
+  headers: MessageHeaders,
+  alsoDrop: ReadonlySet<string> = NONE,
+): MessageHeaders {
   const seen = new Set<string>();
   const out: StompHeader[] = [];
   for (const header of headers) {
     const name = header[0];
-    if (RESERVED.has(name) || name === TARGET_SESSION_HEADER || seen.has(name)) continue;
+    if (RESERVED.has(name) || alsoDrop.has(name) || name === TARGET_SESSION_HEADER || seen.has(name))
+      continue;
     seen.add(name);
     out.push(header);
   }
   return out;
+}
+
+/** The headers of a client's SEND that reach subscribers: application headers, minus claims of identity. */
+export function sentHeaders(headers: MessageHeaders): MessageHeaders {
+  return applicationHeaders(headers, SENDER_CLAIMS);
 }
 
 /** Per message, its frame text after the per-subscription headers, for each escaping it has been sent with. */
