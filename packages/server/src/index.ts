@@ -2,6 +2,7 @@ export { CloseCode, CloseReason, isRetryableClose } from '@sockwire/protocol';
 export {
   BrokerFailure,
   type BrokerMessage,
+  BrokerQuotaError,
   type BrokerStats,
   type ClaimResult,
   type ConsumeOptions,

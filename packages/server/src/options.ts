@@ -88,6 +88,13 @@ export interface ServerOptions {
   /** Largest inbound payload (one WebSocket message, or one HTTP send body), in bytes. Default 1 MiB. */
   maxMessageSize?: number;
   /**
+   * Milliseconds an HTTP send (`xhr_send`, `jsonp_send`) has to deliver its whole body, once its headers are
+   * in; a slower one gets 408 naming this option and its connection is closed. Default 10 000: a body of
+   * the default maxMessageSize still arrives at under 1 Mbit/s, while a client dripping its body no longer
+   * holds a request (and its buffer) for Node's 300 s `requestTimeout`. Raise it with maxMessageSize.
+   */
+  sendBodyTimeout?: number;
+  /**
    * Outbound bytes queued per session above which `write()` returns false (wait for `drain`). Default 64 KiB.
    */
   highWaterMark?: number;
@@ -125,6 +132,7 @@ export interface ResolvedOptions {
   readonly allowedOrigins: AllowedOrigins;
   readonly allowedHosts: AllowedHosts;
   readonly maxMessageSize: number;
+  readonly sendBodyTimeout: number;
   readonly highWaterMark: number;
   readonly maxBufferedBytes: number;
   readonly webSocketProtocols: WebSocketProtocols;
@@ -153,6 +161,7 @@ export const DEFAULTS = {
   allowedOrigins: [] as readonly string[],
   allowedHosts: 'auto',
   maxMessageSize: 1024 * 1024,
+  sendBodyTimeout: 10_000,
   highWaterMark: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
   webSocketProtocols: [] as readonly string[],
@@ -162,7 +171,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
     throw new TypeError(
-      `Sockwire: option ${name} must be a positive number of ${name.endsWith('Delay') ? 'milliseconds' : 'bytes'}, got ${String(value)}`,
+      `Sockwire: option ${name} must be a positive number of ${/(Delay|Timeout)$/.test(name) ? 'milliseconds' : 'bytes'}, got ${String(value)}`,
     );
   }
   return value;
@@ -195,6 +204,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     allowedOrigins: options.allowedOrigins ?? DEFAULTS.allowedOrigins,
     allowedHosts: checkedHosts(options.allowedHosts),
     maxMessageSize: positive('maxMessageSize', options.maxMessageSize, DEFAULTS.maxMessageSize),
+    sendBodyTimeout: positive('sendBodyTimeout', options.sendBodyTimeout, DEFAULTS.sendBodyTimeout),
     highWaterMark,
     maxBufferedBytes,
     webSocketProtocols: options.webSocketProtocols ?? DEFAULTS.webSocketProtocols,

@@ -12,6 +12,7 @@ import { install } from './sockjs/install.js';
 import { routeRequest, routeUpgrade } from './sockjs/router.js';
 import type { SockjsService } from './sockjs/service.js';
 import { Session, type SessionHost } from './sockjs/session.js';
+import { rawWebSocketMaxPayload } from './sockjs/transports/raw-websocket.js';
 
 export interface SockwireServerEvents {
   /** A client opened a session. */
@@ -40,6 +41,8 @@ export interface SockjsStats {
 export class SockwireServer extends EventEmitter<SockwireServerEvents> implements SockjsService, SessionHost {
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;
+  /** The raw endpoint's (`<prefix>/websocket`), whose hard cap on messages is larger: see raw-websocket.ts. */
+  readonly rawWebSocketServer: WebSocketServer;
   readonly relay: ClusterRelay | null;
   /**
    * Resolves once the server can serve every request: at once, or with a `cluster` bus once it has joined the
@@ -57,15 +60,22 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     this.options = resolveOptions(options);
     this.prefix = this.options.prefix;
     const protocols = this.options.webSocketProtocols;
-    this.webSocketServer = new WebSocketServer({
+    const webSocketOptions = {
       noServer: true,
-      maxPayload: this.options.maxMessageSize,
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols:
         typeof protocols === 'function'
-          ? (offered, request) => protocols(offered, request)
-          : (offered) => protocols.find((p) => offered.has(p)) ?? false,
+          ? (offered: Set<string>, request: IncomingMessage) => protocols(offered, request)
+          : (offered: Set<string>) => protocols.find((p) => offered.has(p)) ?? false,
+    };
+    this.webSocketServer = new WebSocketServer({
+      ...webSocketOptions,
+      maxPayload: this.options.maxMessageSize,
+    });
+    this.rawWebSocketServer = new WebSocketServer({
+      ...webSocketOptions,
+      maxPayload: rawWebSocketMaxPayload(this.options),
     });
     const bus = this.options.cluster;
     this.relay =
@@ -237,6 +247,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     this.sessions.clear();
     for (const uninstall of this.uninstallers.splice(0)) uninstall();
     this.webSocketServer.close();
+    this.rawWebSocketServer.close();
     this.relay?.close();
     this.options.cluster?.close().catch((error: unknown) => {
       this.options.log('error', `cluster bus failed to close: ${(error as Error).message}`);

@@ -21,6 +21,25 @@ export class BrokerFailure extends Error {
   override name = 'BrokerFailure';
 }
 
+/**
+ * A publish or subscribe the broker refuses because it would pass one of its quotas (too many queues, too many
+ * bytes held). Unlike a BrokerFailure this is not an outage that a reconnect elsewhere fixes, and unlike a
+ * silent drop the sender learns it: the STOMP session ends with ERROR `Quota exceeded: <quota>` (kind `limit`).
+ * Not a BrokerFailure subclass on purpose, so that code retrying broker failures does not retry it.
+ */
+export class BrokerQuotaError extends Error {
+  override name = 'BrokerQuotaError';
+  /** The option that set the limit, e.g. `maxQueues`: what the ERROR names. */
+  readonly quota: string;
+  readonly limit: number;
+
+  constructor(quota: string, limit: number, message: string) {
+    super(message);
+    this.quota = quota;
+    this.limit = limit;
+  }
+}
+
 /** Message headers in wire order; the same shape as STOMP's, but brokers do not depend on the codec. */
 export type MessageHeaders = readonly (readonly [name: string, value: string])[];
 
@@ -118,10 +137,15 @@ export interface BrokerStats {
   readonly consumers: number;
   /** Messages held in queues for want of a consumer with capacity. */
   readonly queued: number;
+  /**
+   * Estimated bytes that queues hold: messages waiting and messages delivered but not yet acknowledged (what a
+   * broker's queue byte quota bounds). Optional: the memory broker reports it.
+   */
+  readonly queuedBytes?: number;
   readonly published: number;
   readonly delivered: number;
   readonly redelivered: number;
-  /** Dropped: a full queue's oldest message, or a message past the redelivery limit. */
+  /** Dropped: a full queue's oldest message, a message past the redelivery limit, an expired queue's messages. */
   readonly discarded: number;
   /** Destinations with retained history, and the messages replayed to resuming subscribers. Optional. */
   readonly history?: { readonly destinations: number; readonly bytes: number; readonly replayed: number };
@@ -137,6 +161,14 @@ export interface MessageBroker {
   ): MaybePromise<string>;
   /** Start consuming; resolves once deliveries can arrive (a SUBSCRIBE receipt waits for it). */
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): MaybePromise<ConsumerHandle>;
+  /**
+   * Whether a publish to `destination` would create a queue: a destination that keeps messages for consumers who
+   * are not there yet, and that does not exist now. The STOMP layer then asks `authorize` for `'create'` before a
+   * client's SEND creates it (so that nobody fills queues nobody may consume). False for a fan-out destination,
+   * which keeps nothing for absent consumers beyond its bounded history. Optional: without it no SEND is
+   * asked for `'create'`.
+   */
+  wouldCreate?(destination: string): MaybePromise<boolean>;
   stats(): BrokerStats;
   close(): MaybePromise<void>;
   /**

@@ -10,7 +10,7 @@ export type {
   MessageHeaders,
   StreamPosition,
 } from './broker.js';
-export { BrokerFailure } from './broker.js';
+export { BrokerFailure, BrokerQuotaError } from './broker.js';
 export {
   type ClaimResult,
   DEDUPE_DEFAULTS,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RelayedRequest } from '../cluster/session-bus.js';
 import type { ResolvedOptions } from '../options.js';
+import type { Timers } from '../timers.js';
 
 /* Response headers and request-body reading shared by the SockJS endpoints. */
 
@@ -95,21 +96,46 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+export class BodyTimeoutError extends Error {
+  override readonly name = 'BodyTimeoutError';
+}
+
+/** What bounds a body: its size, and the time it may take to arrive. */
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** Milliseconds from the start of reading to the end of the body. */
+  readonly timeout: number;
+  readonly timers: Timers;
+}
+
+/** The limits of a SockJS send body: maxMessageSize and sendBodyTimeout. */
+export function sendBodyLimits(options: ResolvedOptions): BodyLimits {
+  return { maxBytes: options.maxMessageSize, timeout: options.sendBodyTimeout, timers: options.timers };
+}
+
 /**
- * Read a request body as UTF-8, refusing more than `limit` bytes (checked against Content-Length up front and
- * against what actually arrives). Fails if the client goes away before the body is complete. Calls `done`
- * exactly once. A callback, not a promise: this runs for every message a client sends over HTTP.
+ * Read a request body as UTF-8, refusing more than `maxBytes` (checked against Content-Length up front and
+ * against what actually arrives) and a body not complete within `timeout`: a client that drips its body
+ * would otherwise hold the request, and what it sent so far, until Node's own 300 s request timeout. Fails
+ * if the client goes away before the body is complete. Calls `done` exactly once. A callback, not a
+ * promise: this runs for every message a client sends over HTTP.
  */
 export function readBody(
   request: IncomingMessage,
-  limit: number,
+  limits: BodyLimits,
   done: (error: Error | null, body: string) => void,
 ): void {
+  const limit = limits.maxBytes;
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     done(new BodyTooLargeError(`Request body of ${declared} bytes exceeds the limit of ${limit}`), '');
     return;
   }
+  const { timers, timeout } = limits;
+  const timer = timers.setTimeout(() => {
+    cleanup();
+    done(new BodyTimeoutError(`Request body not complete within ${timeout} ms`), '');
+  }, timeout);
   let first: Buffer | null = null;
   let more: Buffer[] | null = null;
   let size = 0;
@@ -135,6 +161,7 @@ export function readBody(
     done(new Error('Request aborted before its body was complete'), '');
   };
   const cleanup = () => {
+    timers.clearTimeout(timer);
     request.off('data', onData);
     request.off('end', onEnd);
     request.off('close', onAbort);

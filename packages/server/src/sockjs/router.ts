@@ -222,7 +222,8 @@ export function routeUpgrade(
     );
     return;
   }
-  service.webSocketServer.handleUpgrade(request, socket, head, (webSocket) => {
+  const server = raw ? service.rawWebSocketServer : service.webSocketServer;
+  server.handleUpgrade(request, socket, head, (webSocket) => {
     if (raw) service.announce(new RawWebSocketConnection(webSocket, request, service.options, prefix));
     else runWebSocketSession(service, webSocket, request);
   });

@@ -10,6 +10,8 @@ import type { Session } from './session.js';
 export interface SockjsService {
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;
+  /** The raw endpoint's: a larger hard cap on messages, each connection applying maxMessageSize itself. */
+  readonly rawWebSocketServer: WebSocketServer;
   /** Cross-node routing when the server is part of a cluster, else null. */
   readonly relay: ClusterRelay | null;
   /** The existing session for `sessionId`, or a new one created by this receiving request. */

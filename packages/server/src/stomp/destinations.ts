@@ -32,15 +32,23 @@ export function userKey(user: string | undefined, sessionId: string): string {
   return user === undefined ? `:${encodeURIComponent(sessionId)}` : encodeURIComponent(user);
 }
 
+/**
+ * Why a client may not name a broker destination directly, or undefined. A relay reserves the names at the
+ * external broker that carry user destinations, which would otherwise bypass `/user/` (relay/reserved.ts).
+ */
+export type ReservedDestinations = (destination: string) => string | undefined;
+
 export class DestinationRouter {
   private readonly application: readonly string[];
   private readonly broker: readonly string[];
   private readonly user: string;
+  private readonly reserved: ReservedDestinations | undefined;
 
-  constructor(prefixes: DestinationPrefixes) {
+  constructor(prefixes: DestinationPrefixes, reserved?: ReservedDestinations) {
     this.application = prefixes.application.map(normalizeDestinationPrefix);
     this.broker = prefixes.broker.map(normalizeDestinationPrefix);
     this.user = normalizeDestinationPrefix(prefixes.user);
+    this.reserved = reserved;
   }
 
   /** The user prefix with its trailing slash, e.g. `/user/`. */
@@ -63,7 +71,7 @@ export class DestinationRouter {
       if (!this.isBrokerDestination(target)) return invalid(`${target} is not a broker destination`);
       return { kind: 'broker', destination: this.userDestination(name, undefined, target) };
     }
-    if (this.isBrokerDestination(destination)) return { kind: 'broker', destination };
+    if (this.isBrokerDestination(destination)) return this.clientBrokerRoute(destination);
     return invalid(`no broker or application prefix matches ${destination}`);
   }
 
@@ -76,8 +84,17 @@ export class DestinationRouter {
       if (!this.isBrokerDestination(target)) return invalid(`${target} is not a broker destination`);
       return { kind: 'broker', destination: this.userDestination(user, sessionId, target) };
     }
-    if (this.isBrokerDestination(destination)) return { kind: 'broker', destination };
+    if (this.isBrokerDestination(destination)) return this.clientBrokerRoute(destination);
     return invalid(`no broker or application prefix matches ${destination}`);
+  }
+
+  /**
+   * A broker destination the client named itself. User destinations are not checked: the names they map to
+   * are ours, and are what the reserved names protect.
+   */
+  private clientBrokerRoute(destination: string): Route {
+    const reason = this.reserved?.(destination);
+    return reason === undefined ? { kind: 'broker', destination } : invalid(reason);
   }
 
   /** The broker destination of `user`'s (or, without one, the session's) `target`, e.g. `/queue/x`. */

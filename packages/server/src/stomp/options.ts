@@ -71,8 +71,18 @@ export interface StompBrokerOptions {
   readonly connectTimeout?: number;
   /** Subscriptions per session. Default 256. */
   readonly maxSubscriptions?: number;
-  /** Open transactions per session, and frames per transaction. Defaults 16 and 1000. */
-  readonly transactions?: { readonly maxOpen?: number; readonly maxFrames?: number };
+  /**
+   * What transactions may hold until COMMIT (memory the client controls): open transactions per session
+   * (`maxOpen`, default 16), frames per transaction (`maxFrames`, 1000), UTF-8 bytes of body and headers per
+   * transaction (`maxBytes`, 1 MiB) and in all of a session's open transactions (`maxSessionBytes`, 4 MiB).
+   * Past any of them: ERROR (kind `limit`) naming it, and a close.
+   */
+  readonly transactions?: {
+    readonly maxOpen?: number;
+    readonly maxFrames?: number;
+    readonly maxBytes?: number;
+    readonly maxSessionBytes?: number;
+  };
   /** Frames received while an async step (auth, handler, broker) is pending; past it: ERROR. Default 1000. */
   readonly maxPendingFrames?: number;
   /** The CONNECTED `server` header. Default `Sockwire/<version>`. */
@@ -101,6 +111,8 @@ export const STOMP_DEFAULTS = {
   maxSubscriptions: 256,
   maxOpenTransactions: 16,
   maxTransactionFrames: 1000,
+  maxTransactionBytes: 1024 * 1024,
+  maxSessionTransactionBytes: 4 * 1024 * 1024,
   maxPendingFrames: 1000,
   serverName: `Sockwire/${SERVER_VERSION}`,
 } as const;
@@ -123,6 +135,8 @@ export interface ResolvedStompOptions {
   readonly maxSubscriptions: number;
   readonly maxOpenTransactions: number;
   readonly maxTransactionFrames: number;
+  readonly maxTransactionBytes: number;
+  readonly maxSessionTransactionBytes: number;
   readonly maxPendingFrames: number;
   readonly serverName: string;
   readonly clock: StompClock;
@@ -202,6 +216,16 @@ export function resolveStompOptions(options: StompBrokerOptions = {}): ResolvedS
       'transactions.maxFrames',
       options.transactions?.maxFrames,
       STOMP_DEFAULTS.maxTransactionFrames,
+    ),
+    maxTransactionBytes: count(
+      'transactions.maxBytes',
+      options.transactions?.maxBytes,
+      STOMP_DEFAULTS.maxTransactionBytes,
+    ),
+    maxSessionTransactionBytes: count(
+      'transactions.maxSessionBytes',
+      options.transactions?.maxSessionBytes,
+      STOMP_DEFAULTS.maxSessionTransactionBytes,
     ),
     maxPendingFrames: count('maxPendingFrames', options.maxPendingFrames, STOMP_DEFAULTS.maxPendingFrames),
     serverName: options.serverName ?? STOMP_DEFAULTS.serverName,

@@ -89,7 +89,11 @@ class EmbeddedStompBroker implements StompBroker {
       relay ??
       options.broker ??
       new MemoryBroker(options.history === undefined ? {} : { history: options.history });
-    this.router = new DestinationRouter(this.options.prefixes);
+    // A relay's own names at RabbitMQ are refused to clients before routing (and so before `authorize`).
+    this.router = new DestinationRouter(
+      this.options.prefixes,
+      relay === undefined ? undefined : (destination) => relay.reservedDestination(destination),
+    );
     this.events = new BrokerEvents(this.options.log);
     this.context = {
       options: this.options,
@@ -132,6 +136,8 @@ class EmbeddedStompBroker implements StompBroker {
       connection.close(1001, 'Going away');
       return;
     }
+    // The parser's limits are checked as data arrives: an oversized frame gets an ERROR naming the limit.
+    connection.relaxMessageLimit?.();
     const session = new StompSession(connection, this.context);
     this.live.set(session.id, session);
   }

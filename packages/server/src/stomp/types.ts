@@ -40,11 +40,18 @@ export type Authenticate = (
   request: ConnectRequest,
 ) => MaybePromise<StompPrincipal | undefined | null>;
 
-export type AuthorizeAction = 'send' | 'subscribe';
+/**
+ * `send` and `subscribe`: the frame's own right, asked for every SEND and SUBSCRIBE to a broker or application
+ * destination. `create`: asked, after `send`, only when the SEND would create a queue that does not exist yet
+ * (the broker says so: MessageBroker.wouldCreate; the memory and Redis brokers do, a relay does not), because a
+ * queue keeps what is sent to it for consumers who may never come. An existing hook now sees `create` too:
+ * one written as `action !== 'subscribe'` allows it, one written as `action === 'send'` refuses it.
+ */
+export type AuthorizeAction = 'send' | 'subscribe' | 'create';
 
 /**
- * May this principal send to or subscribe to this destination (as the client wrote it, e.g. `/user/queue/x`)?
- * False gives ERROR "Access denied" and a close.
+ * May this principal send to, subscribe to, or create this destination (as the client wrote it, e.g.
+ * `/user/queue/x`)? False gives ERROR "Access denied" and a close.
  */
 export type Authorize = (
   principal: StompPrincipal | undefined,

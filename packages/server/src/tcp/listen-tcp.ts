@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { StompConnection } from '../stomp/connection-port.js';
 import { systemTimers, type Timers } from '../timers.js';
-import { TcpConnection } from './tcp-connection.js';
+import { DEFAULT_IDLE_TIMEOUT, TcpConnection } from './tcp-connection.js';
 
 export interface ListenTcpOptions {
   /** Who speaks STOMP on each connection: a STOMP broker (`createStompBroker()`). */
@@ -15,8 +15,21 @@ export interface ListenTcpOptions {
   /** See {@link TcpConnectionOptions}. */
   readonly highWaterMark?: number;
   readonly closeTimeout?: number;
+  /**
+   * Milliseconds a connection whose STOMP session negotiated no heart-beats may stay silent both ways before
+   * it gets ERROR `Idle timeout` and is closed. Default 300 000 (5 minutes); 0 turns it off.
+   */
+  readonly idleTimeout?: number;
   readonly timers?: Timers;
 }
+
+/** listenTcp's defaults. */
+export const TCP_DEFAULTS = {
+  highWaterMark: 64 * 1024,
+  closeTimeout: 5000,
+  idleTimeout: DEFAULT_IDLE_TIMEOUT,
+  backlog: 4096,
+} as const;
 
 export interface StompTcpServer {
   readonly server: net.Server;
@@ -31,9 +44,16 @@ export interface StompTcpServer {
 /** Plain STOMP over TCP (what `stomp.py`, RabbitMQ clients and `telnet` speak), on the same broker. */
 export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServer> {
   const host = options.host ?? '127.0.0.1';
+  const idleTimeout = options.idleTimeout ?? TCP_DEFAULTS.idleTimeout;
+  if (!Number.isFinite(idleTimeout) || idleTimeout < 0) {
+    throw new TypeError(
+      `Sockwire: listenTcp idleTimeout must be a non-negative number of milliseconds, got ${String(idleTimeout)}`,
+    );
+  }
   const connectionOptions = {
-    highWaterMark: options.highWaterMark ?? 64 * 1024,
-    closeTimeout: options.closeTimeout ?? 5000,
+    highWaterMark: options.highWaterMark ?? TCP_DEFAULTS.highWaterMark,
+    closeTimeout: options.closeTimeout ?? TCP_DEFAULTS.closeTimeout,
+    idleTimeout,
     timers: options.timers ?? systemTimers,
   };
   const open = new Set<TcpConnection>();
@@ -45,7 +65,7 @@ export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: options.port, host, backlog: options.backlog ?? 4096 }, () => {
+    server.listen({ port: options.port, host, backlog: options.backlog ?? TCP_DEFAULTS.backlog }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -12,6 +12,7 @@ import { type HistoryOptions, planResume, resolveHistory, type StreamResume } fr
 import { ConsumerEntry, type MemoryCounters } from './consumer-entry.js';
 import { StreamStore } from './message-stream.js';
 import { Queue } from './queue.js';
+import { type QueueQuotas, QueueRegistry } from './queue-registry.js';
 import { Topic } from './topic.js';
 
 export interface MemoryBrokerOptions {
@@ -19,6 +20,26 @@ export interface MemoryBrokerOptions {
   readonly queuePrefixes?: readonly string[];
   /** Messages a queue holds while no consumer can take them; the oldest is dropped past it. Default 1000. */
   readonly maxQueuedMessages?: number;
+  /**
+   * Bytes (estimated: body and header characters plus 64 per message) a queue holds while no consumer can take
+   * them; the oldest are dropped past it, and a single larger message is refused. Default 8 MiB.
+   */
+  readonly maxQueuedBytes?: number;
+  /**
+   * Bytes all queues hold together, messages waiting and delivered-but-unacknowledged; a publish to a queue
+   * that would pass it is refused (BrokerQuotaError `maxTotalQueuedBytes`). Default 256 MiB.
+   */
+  readonly maxTotalQueuedBytes?: number;
+  /**
+   * Queues at once. Creating one more first drops the least recently used queue that holds nothing and has no
+   * consumer; if there is none, the publish or subscribe is refused (BrokerQuotaError `maxQueues`). Default 10 000.
+   */
+  readonly maxQueues?: number;
+  /**
+   * Seconds a queue may go without any consumer and without a publish before it is dropped with its messages
+   * (counted as discarded). Default 600.
+   */
+  readonly queueIdleTtl?: number;
   /** Times a NACKed or abandoned message is delivered again before it is dropped. Default 5. */
   readonly maxRedeliveries?: number;
   /**
@@ -28,13 +49,17 @@ export interface MemoryBrokerOptions {
    * A new broker is a new epoch.
    */
   readonly history?: HistoryOptions | false;
-  /** The clock of the history's time limit. Default Date.now. */
+  /** The clock of the history's time limit and of queue expiry (ms). Default Date.now. */
   readonly now?: () => number;
 }
 
 export const MEMORY_BROKER_DEFAULTS = {
   queuePrefixes: ['/queue/'] as readonly string[],
   maxQueuedMessages: 1000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxTotalQueuedBytes: 256 * 1024 * 1024,
+  maxQueues: 10_000,
+  queueIdleTtl: 600,
   maxRedeliveries: 5,
 } as const;
 
@@ -45,13 +70,14 @@ const REPLAY_BATCH = 64;
 
 /**
  * The embedded broker: everything in this process's memory, delivered synchronously. Message ids come from
- * one counter for the whole broker, so they are unique and increase within every destination.
+ * one counter for the whole broker, so they are unique and increase within every destination. Topics exist
+ * while they have consumers; queues, and the quotas on what they hold, are the QueueRegistry's.
  */
 export class MemoryBroker implements MessageBroker {
-  private readonly destinations = new Map<string, Destination>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly queues: QueueRegistry;
   private readonly counters: MemoryCounters = { delivered: 0, redelivered: 0, discarded: 0 };
   private readonly queuePrefixes: readonly string[];
-  private readonly maxQueued: number;
   private readonly maxRedeliveries: number;
   private readonly streams: StreamStore;
   private readonly now: () => number;
@@ -62,17 +88,13 @@ export class MemoryBroker implements MessageBroker {
 
   constructor(options: MemoryBrokerOptions = {}) {
     this.queuePrefixes = options.queuePrefixes ?? MEMORY_BROKER_DEFAULTS.queuePrefixes;
-    this.maxQueued = wholeNumber(
-      'maxQueuedMessages',
-      options.maxQueuedMessages,
-      MEMORY_BROKER_DEFAULTS.maxQueuedMessages,
-    );
     this.maxRedeliveries = wholeNumber(
       'maxRedeliveries',
       options.maxRedeliveries,
       MEMORY_BROKER_DEFAULTS.maxRedeliveries,
     );
     this.now = options.now ?? Date.now;
+    this.queues = new QueueRegistry(this.counters, resolveQuotas(options, this.maxRedeliveries), this.now);
     const epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     this.streams = new StreamStore(resolveHistory(options.history, 'Sockwire memory broker'), epoch);
   }
@@ -80,16 +102,20 @@ export class MemoryBroker implements MessageBroker {
   publish(destination: string, headers: MessageHeaders, body: string, options?: PublishOptions): string {
     if (this.closed) throw new Error('Sockwire memory broker: closed');
     const id = String(++this.lastId);
-    this.published++;
     const queue = this.isQueue(destination);
     const message =
       queue || options?.history === false
         ? { destination, id, headers, body }
         : this.streams.append({ destination, id, headers, body }, this.now());
-    const target = queue ? this.obtain(destination) : this.destinations.get(destination);
-    target?.publish(message);
-    if (target?.isIdle) this.destinations.delete(destination);
+    // A publish refused by a quota throws here, before it counts (its id is simply never seen).
+    if (queue) this.queues.publish(destination, message);
+    else this.topics.get(destination)?.publish(message);
+    this.published++;
     return id;
+  }
+
+  wouldCreate(destination: string): boolean {
+    return this.isQueue(destination) && !this.queues.has(destination);
   }
 
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): ConsumerHandle {
@@ -102,6 +128,8 @@ export class MemoryBroker implements MessageBroker {
     const join = (): void => {
       if (entry.cancelled) return;
       target = this.obtain(destination);
+      // Before `add`: a consumer that cancels itself on its first delivery must leave the queue ageing again.
+      if (target instanceof Queue) this.queues.joined(destination);
       target.add(entry);
     };
     const position = this.positionOf(destination);
@@ -120,8 +148,8 @@ export class MemoryBroker implements MessageBroker {
         entry.cancelled = true;
         if (target === undefined) return;
         target.remove(entry);
-        if (target.isIdle && this.destinations.get(destination) === target)
-          this.destinations.delete(destination);
+        if (target instanceof Queue) this.queues.left(destination, target);
+        else if (target.isIdle && this.topics.get(destination) === target) this.topics.delete(destination);
       },
     };
   }
@@ -202,14 +230,18 @@ export class MemoryBroker implements MessageBroker {
   stats(): BrokerStats {
     let consumers = 0;
     let queued = 0;
-    for (const target of this.destinations.values()) {
-      consumers += target.consumerCount;
-      queued += target.queued;
+    for (const topic of this.topics.values()) consumers += topic.consumerCount;
+    // Expired queues go first, so that the numbers are what the quotas see.
+    this.queues.expire();
+    for (const queue of this.queues.values()) {
+      consumers += queue.consumerCount;
+      queued += queue.queued;
     }
     return {
-      destinations: this.destinations.size,
+      destinations: this.topics.size + this.queues.size,
       consumers,
       queued,
+      queuedBytes: this.queues.bytes,
       published: this.published,
       delivered: this.counters.delivered,
       redelivered: this.counters.redelivered,
@@ -224,7 +256,8 @@ export class MemoryBroker implements MessageBroker {
 
   close(): void {
     this.closed = true;
-    this.destinations.clear();
+    this.topics.clear();
+    this.queues.clear();
     this.streams.clear();
   }
 
@@ -233,15 +266,41 @@ export class MemoryBroker implements MessageBroker {
   }
 
   private obtain(destination: string): Destination {
-    let target = this.destinations.get(destination);
-    if (target === undefined) {
-      target = this.isQueue(destination)
-        ? new Queue(this.counters, this.maxQueued, this.maxRedeliveries)
-        : new Topic(this.counters, this.maxRedeliveries);
-      this.destinations.set(destination, target);
+    if (this.isQueue(destination)) return this.queues.obtain(destination);
+    let topic = this.topics.get(destination);
+    if (topic === undefined) {
+      topic = new Topic(this.counters, this.maxRedeliveries);
+      this.topics.set(destination, topic);
     }
-    return target;
+    return topic;
   }
+}
+
+function resolveQuotas(options: MemoryBrokerOptions, maxRedeliveries: number): QueueQuotas {
+  const defaults = MEMORY_BROKER_DEFAULTS;
+  return {
+    maxQueued: wholeNumber('maxQueuedMessages', options.maxQueuedMessages, defaults.maxQueuedMessages),
+    maxQueuedBytes: quota('maxQueuedBytes', options.maxQueuedBytes, defaults.maxQueuedBytes),
+    maxTotalQueuedBytes: quota(
+      'maxTotalQueuedBytes',
+      options.maxTotalQueuedBytes,
+      defaults.maxTotalQueuedBytes,
+    ),
+    maxQueues: quota('maxQueues', options.maxQueues, defaults.maxQueues),
+    idleTtlMs: quota('queueIdleTtl', options.queueIdleTtl, defaults.queueIdleTtl) * 1000,
+    maxRedeliveries,
+  };
+}
+
+/** A whole number, or Infinity for "no limit" (the quotas are on by default; turning one off is explicit). */
+function quota(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return value ?? fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(
+      `Sockwire memory broker: ${name} must be a whole number or Infinity, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function wholeNumber(name: string, value: number | undefined, fallback: number): number {

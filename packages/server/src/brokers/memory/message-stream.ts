@@ -1,5 +1,6 @@
 import type { BrokerMessage } from '../broker.js';
 import type { ResolvedHistory } from '../history.js';
+import { messageBytes } from './message-size.js';
 
 /** One retained message and when it was appended (for the time limit). */
 interface Retained {
@@ -46,7 +47,7 @@ export class MessageStream {
     now: number,
   ): { message: BrokerMessage; added: number; dropped: number } {
     const numbered: BrokerMessage = { ...message, offset: this.nextOffset++, epoch: this.epoch };
-    const bytes = weigh(numbered);
+    const bytes = messageBytes(numbered);
     this.retained.push({ message: numbered, at: now, bytes });
     this.lastAppend = now;
     let dropped = this.expire(now);
@@ -196,11 +197,4 @@ export class StreamStore {
       }
     }
   }
-}
-
-/** Rough retained size of a message: its body and header text (UTF-16 length; enough for a budget). */
-function weigh(message: BrokerMessage): number {
-  let bytes = message.body.length + message.destination.length + message.id.length + 64;
-  for (const [name, value] of message.headers) bytes += name.length + value.length + 2;
-  return bytes;
 }

@@ -49,6 +49,7 @@ export interface RedisBroker extends MessageBroker {
     options?: PublishOptions,
   ): Promise<string>;
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle>;
+  wouldCreate(destination: string): Promise<boolean>;
   /**
    * Local counters; `queued`, and `history.destinations` / `history.bytes` (across the whole Redis), are
    * sampled every third of `nodeTimeout`.
@@ -212,6 +213,20 @@ class RedisStreamsBroker implements RedisBroker {
     }
     this.published++;
     return id;
+  }
+
+  /**
+   * A queue is its stream, which the first publish or subscribe creates and nothing deletes: one EXISTS. Shared
+   * by every node, so a queue made on one node counts as existing on all.
+   */
+  async wouldCreate(destination: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.isQueue(destination)) return false;
+    try {
+      return Number(await this.command.call('EXISTS', this.settings.keys.stream(destination))) === 0;
+    } catch (error) {
+      throw this.failure(`look up ${destination}`, error);
+    }
   }
 
   async subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle> {

@@ -14,6 +14,21 @@ import { newConnectionId } from '../http.js';
 import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
 /**
+ * The largest message the raw endpoint reads, as a multiple of maxMessageSize (4 MiB by default): ws's
+ * `maxPayload` for it. ws reads a message whole before anyone sees it and closes with 1009 past its limit,
+ * before the protocol above could say why. So it reads up to this hard cap, and each connection applies
+ * maxMessageSize itself, unless its consumer checks sizes as data arrives (`relaxMessageLimit`, the STOMP
+ * layer): an oversized STOMP frame then gets an ERROR naming the STOMP limit it passed, as over TCP. The
+ * factor is what a message may cost in memory before it is refused; the same as maxBufferedBytes (4 MiB)
+ * for the other direction by default.
+ */
+export const RAW_MESSAGE_CAP_FACTOR = 4;
+
+export function rawWebSocketMaxPayload(options: ResolvedOptions): number {
+  return options.maxMessageSize * RAW_MESSAGE_CAP_FACTOR;
+}
+
+/**
  * `<prefix>/websocket`: a plain WebSocket with no SockJS framing (no open frame, no heartbeats, one message
  * per WebSocket message), for command-line and server-side clients, and for STOMP clients that speak
  * WebSocket directly.
@@ -32,6 +47,8 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
   private currentState: ConnectionState = 'open';
   private needDrain = false;
   private requestedClose: CloseInfo | null = null;
+  /** Bytes of one message before the connection closes with 1009: maxMessageSize, or ws's hard cap. */
+  private messageLimit: number;
   private readonly socket: WebSocket;
   private readonly options: ResolvedOptions;
 
@@ -46,10 +63,17 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
     this.url = request.url ?? '';
     this.pathname = this.url.split('?', 1)[0] as string;
     this.prefix = prefix;
+    this.messageLimit = options.maxMessageSize;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.currentState !== 'open') return;
       if (isBinary) {
         this.close(1003, 'Binary messages are not supported: send text');
+        return;
+      }
+      if (data.length > this.messageLimit) {
+        // What ws reported when it applied maxMessageSize itself: a failed connection, not a chosen close.
+        this.close(CloseCode.MESSAGE_TOO_BIG, CloseReason[CloseCode.MESSAGE_TOO_BIG] as string);
+        if (this.requestedClose !== null) this.requestedClose = { ...this.requestedClose, wasClean: false };
         return;
       }
       this.emit('data', data.toString('utf8'));
@@ -125,6 +149,14 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
 
   end(): void {
     this.close();
+  }
+
+  /**
+   * The consumer checks sizes itself as data arrives (the STOMP parser, with its frame limits): hand it any
+   * message ws read, up to the hard cap, instead of closing over maxMessageSize. See rawWebSocketMaxPayload.
+   */
+  relaxMessageLimit(): void {
+    this.messageLimit = Number.POSITIVE_INFINITY;
   }
 
   destroy(): void {

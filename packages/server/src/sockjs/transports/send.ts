@@ -1,8 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeClientPayload, decodeJsonpSendBody, SockJSProtocolError } from '@sockwire/protocol';
-import { BodyTooLargeError, readBody, sendText, sessionHeaders } from '../http.js';
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  readBody,
+  sendBodyLimits,
+  sendText,
+  sessionHeaders,
+} from '../http.js';
 import { refuseOversizedBody } from '../oversize.js';
 import type { SockjsService } from '../service.js';
+import { refuseSlowBody } from '../slow-body.js';
 
 const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
 
@@ -13,7 +21,8 @@ type SendKind = 'xhr' | 'jsonp';
  *
  * Unknown or closed sessions get 404 (the client must not believe its messages were taken). A bad payload
  * gets 500 with the protocol's message and leaves the session open, as the protocol suite expects; an
- * oversized one gets 413, and the connection closes once the rest of its body has been discarded (oversize.ts).
+ * oversized one gets 413, and the connection closes once the rest of its body has been discarded (oversize.ts);
+ * one that does not arrive within sendBodyTimeout gets 408 and its connection closes (slow-body.ts).
  * A session held by this node is served without a promise in the way (this is the path of every message a
  * client sends over HTTP); in a cluster, one held elsewhere is looked up and relayed.
  */
@@ -32,7 +41,7 @@ export function handleSend(
     sendText(response, 404, NO_SESSION);
     return;
   }
-  readBody(request, service.options.maxMessageSize, (error, body) => {
+  readBody(request, sendBodyLimits(service.options), (error, body) => {
     if (error !== null) {
       refuseBody(service, request, response, error);
       return;
@@ -67,7 +76,7 @@ async function relaySend(
     return;
   }
   const { error, body } = await new Promise<{ error: Error | null; body: string }>((resolve) =>
-    readBody(request, service.options.maxMessageSize, (error, body) => resolve({ error, body })),
+    readBody(request, sendBodyLimits(service.options), (error, body) => resolve({ error, body })),
   );
   if (error !== null) {
     refuseBody(service, request, response, error);
@@ -104,7 +113,10 @@ function decodeSend(
   }
 }
 
-/** A body that could not be read: 413 when too large; nothing to answer when the client left. */
+/**
+ * A body that could not be read: 413 when too large, 408 when too slow; nothing to answer when the client
+ * left.
+ */
 function refuseBody(
   service: SockjsService,
   request: IncomingMessage,
@@ -113,6 +125,8 @@ function refuseBody(
 ): void {
   if (error instanceof BodyTooLargeError)
     refuseOversizedBody(service.options, request, response, error.message);
+  else if (error instanceof BodyTimeoutError)
+    refuseSlowBody(service.options, request, response, error.message);
 }
 
 /** The messages were taken: 204 (200 `ok` for JSONP, which some browsers need on form posts). */

@@ -19,6 +19,11 @@ const NATIVE_PREFIXES = ['/topic/', '/queue/', '/amq/queue/', '/exchange/', '/te
  * RabbitMQ caps routing keys at 255 bytes.
  */
 export function brokerDestination(destination: string, directExchange: string): string {
-  for (const prefix of NATIVE_PREFIXES) if (destination.startsWith(prefix)) return destination;
+  if (isNativeDestination(destination)) return destination;
   return `/exchange/${encodeURIComponent(directExchange)}/${encodeURIComponent(destination)}`;
+}
+
+/** Whether RabbitMQ knows `destination` as it is; any other travels through the direct exchange. */
+export function isNativeDestination(destination: string): boolean {
+  return NATIVE_PREFIXES.some((prefix) => destination.startsWith(prefix));
 }

@@ -39,7 +39,9 @@ export interface StompRelayOptions {
   /**
    * Destinations the broker does not know natively (the `/user/{name}/...` names user destinations get, or a
    * broker prefix of your own) travel through this exchange with the destination as routing key.
-   * Default `amq.direct`.
+   * Default `amq.direct`. Clients may not name it (`/exchange/<it>/...` gets ERROR `Unknown destination`), so
+   * give the relay an exchange of its own (declared beforehand, type direct) to keep `amq.direct` for clients.
+   * Not `amq.topic`: every `/topic/` destination is on it, and `/topic/#` would match every user's key.
    */
   readonly directExchange?: string;
   /** Limits on frames read from the broker. Default: the STOMP defaults with 1 MiB bodies and 256 headers. */
@@ -177,10 +179,22 @@ export function resolveRelayOptions(options: StompRelayOptions = {}): ResolvedRe
       maxDelay: positive('reconnect.maxDelay', reconnect.maxDelay, RELAY_DEFAULTS.maxDelay),
       factor: positive('reconnect.factor', reconnect.factor, RELAY_DEFAULTS.factor),
     },
-    directExchange: options.directExchange ?? RELAY_DEFAULTS.directExchange,
+    directExchange: checkedExchange(options.directExchange ?? RELAY_DEFAULTS.directExchange),
     limits: resolveLimits({ ...RELAY_DEFAULTS.limits, ...options.limits }),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     log: options.log ?? (() => {}),
   };
+}
+
+/** The direct exchange must be one clients cannot reach by another name (reserved.ts refuses its own name). */
+function checkedExchange(name: string): string {
+  if (name === '' || name === 'amq.topic') {
+    throw new TypeError(
+      `Sockwire STOMP relay: directExchange cannot be ${JSON.stringify(name)}: ${
+        name === '' ? 'the default exchange routes to any queue by name' : 'clients reach it through /topic/'
+      }; use amq.direct or an exchange of the relay's own`,
+    );
+  }
+  return name;
 }

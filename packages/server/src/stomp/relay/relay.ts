@@ -10,6 +10,7 @@ import {
   resolveRelayOptions,
   type StompRelayOptions,
 } from './options.js';
+import { reservedDestination } from './reserved.js';
 import { RelaySessionLink } from './session-link.js';
 import { type AvailabilityListener, SystemConnection } from './system-connection.js';
 import { BROKER_CONNECTION_CLOSED, BROKER_NOT_AVAILABLE, UpstreamConnection } from './upstream.js';
@@ -29,6 +30,12 @@ export interface StompRelay extends MessageBroker, BrokerLinks {
   whenAvailable(timeout?: number): Promise<boolean>;
   /** Spring's BrokerAvailabilityEvent: `true` each time the system connection comes up, `false` when lost. */
   onAvailability(listener: AvailabilityListener): () => void;
+  /**
+   * Why a client may not SEND or SUBSCRIBE to `destination` (a broker destination as the client wrote it), or
+   * undefined: the direct exchange that carries user destinations, and the queues RabbitMQ makes for
+   * subscriptions, are the relay's (reserved.ts). The STOMP broker asks before routing a client's frame.
+   */
+  reservedDestination(destination: string): string | undefined;
   /** Close the system connection and every session's relay connection (their clients get an ERROR). */
   close(): void;
 }
@@ -77,6 +84,10 @@ class BrokerRelay implements StompRelay {
 
   onAvailability(listener: AvailabilityListener): () => void {
     return this.system.onChange(listener);
+  }
+
+  reservedDestination(destination: string): string | undefined {
+    return reservedDestination(destination, this.options.directExchange);
   }
 
   openLink(session: SessionInfo, lost: (error: StompError) => void): Promise<BrokerLink> {

@@ -5,9 +5,13 @@ import type { BrokerLink, LinkConsumeOptions } from '../session/broker-link.js';
 import type { RelayCounters } from './counters.js';
 import { brokerDestination } from './destinations.js';
 import { RelayedConsumer } from './relayed-consumer.js';
+import { reservedQueueName } from './reserved.js';
 import type { UpstreamConnection } from './upstream.js';
 
-/** SUBSCRIBE headers the link writes itself; every other one (`durable`, `x-queue-name`, `selector`...) passes. */
+/**
+ * SUBSCRIBE headers the link writes itself; every other one (`durable`, `x-queue-name`, `selector`...) passes,
+ * except an `x-queue-name` that reserved.ts refuses.
+ */
 const SUBSCRIBE_OWN = new Set(['id', 'destination', 'ack', 'receipt', 'prefetch-count', 'content-length']);
 /** Resume headers: RabbitMQ reads `x-stream-offset` on streams only, and has no epochs. */
 const RESUME_HEADERS = new Set(['x-stream-offset', 'x-stream-epoch']);
@@ -68,6 +72,8 @@ export class RelaySessionLink implements BrokerLink {
     consumer: Consumer,
     options: LinkConsumeOptions,
   ): Promise<ConsumerHandle> {
+    const refusal = reservedQueueName(destination, options.headers);
+    if (refusal !== undefined) throw new StompError('protocol', 'Invalid x-queue-name', refusal);
     const id = this.upstreamId(options.headers);
     const relayed = new RelayedConsumer(destination, id, this.upstream, consumer, this.counters);
     this.upstream.route(id, (frame) => relayed.deliver(frame));

@@ -33,6 +33,12 @@ export interface BrokerLink {
     consumer: Consumer,
     options: LinkConsumeOptions,
   ): MaybePromise<ConsumerHandle>;
+  /**
+   * Whether a publish to `destination` (its broker name) would create a queue (MessageBroker.wouldCreate), so
+   * that the session asks `authorize` for `'create'`. Optional: a relay leaves that to the external broker's own
+   * permissions.
+   */
+  wouldCreate?(destination: string): MaybePromise<boolean>;
   /** The session is over: drop the link. Handles' `cancel()` is a no-op afterwards. */
   close(): void;
 }
@@ -54,6 +60,9 @@ export function sharedBrokerLinks(broker: MessageBroker): BrokerLinks {
       return id instanceof Promise ? id.then(() => undefined) : undefined;
     },
     subscribe: (destination, consumer, options) => broker.subscribe(destination, consumer, options),
+    ...(broker.wouldCreate === undefined
+      ? {}
+      : { wouldCreate: (destination: string) => broker.wouldCreate?.(destination) ?? false }),
     close: () => {},
   };
   return { openLink: () => link };

@@ -11,6 +11,7 @@ import { IDEMPOTENCY_HEADER, runOnce, scopedIdempotencyKey } from './idempotent-
 import { sentHeaders } from './message-encoding.js';
 import type { StompSession } from './session.js';
 import { isAckMode, Subscription } from './subscriptions.js';
+import { heldBytes } from './transactions.js';
 
 /** The client frames of a session, one method each; every failure is a thrown StompError. */
 export class CommandProcessor {
@@ -95,7 +96,12 @@ export class CommandProcessor {
         const headers = sentHeaders(frame.headers);
         // A RECEIPT (and a COMMIT's) must mean the broker has the message, even a remote one.
         const confirm = transaction !== undefined || getHeader(frame.headers, 'receipt') !== undefined;
-        action = () => this.session.link.publish(route.destination, headers, frame.body, confirm);
+        // Whether the publish creates a queue is asked right before it (at COMMIT in a transaction), when the
+        // answer is current, rather than when the SEND arrived.
+        action = () =>
+          andThen(this.authorizeCreate(route.destination, destination), () =>
+            this.session.link.publish(route.destination, headers, frame.body, confirm),
+          );
       }
       const { dedupe } = this.session.context;
       if (dedupeKey !== undefined && dedupe !== undefined) {
@@ -104,7 +110,7 @@ export class CommandProcessor {
         action = () => runOnce(dedupe, dedupeKey, this.session.context.options.clock, once);
       }
       if (transaction === undefined) return action();
-      this.session.transactions.add(transaction, action);
+      this.session.transactions.add(transaction, action, heldBytes(frame));
     });
   }
 
@@ -215,7 +221,21 @@ export class CommandProcessor {
     };
     const transaction = getHeader(frame.headers, 'transaction');
     if (transaction === undefined) return action();
-    session.transactions.add(transaction, action);
+    session.transactions.add(transaction, action, heldBytes(frame));
+  }
+
+  /**
+   * A client's SEND that would create a queue needs `authorize(..., 'create', ...)` as well as `'send'`: a queue
+   * keeps what is sent to it for consumers who may never come, so making one is a right of its own. Asked only
+   * when an authorize hook is set and the broker can tell (MessageBroker.wouldCreate); `destination` is the
+   * broker's name, `written` the client's.
+   */
+  private authorizeCreate(destination: string, written: string): MaybePromise<void> {
+    const { link } = this.session;
+    if (this.session.context.options.authorize === undefined || link.wouldCreate === undefined) return;
+    return andThen(link.wouldCreate(destination), (creates) =>
+      creates ? this.authorize('create', written) : undefined,
+    );
   }
 
   private authorize(action: AuthorizeAction, destination: string): MaybePromise<void> {

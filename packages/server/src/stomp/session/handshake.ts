@@ -49,6 +49,8 @@ export function connect(session: StompSession, frame: StompFrame): MaybePromise<
       if (principal !== undefined) headers.push(['user-name', principal.name]);
       const plan = version === '1.0' ? { outgoing: 0, incoming: 0 } : negotiateHeartbeat(client, server);
       session.completeConnect(principal, { command: 'CONNECTED', headers, body: '' }, plan, link);
+      // A transport may watch for silence itself when no heart-beats will (TCP's idle timeout).
+      session.connection.heartbeatsNegotiated?.(plan);
     }),
   );
 }

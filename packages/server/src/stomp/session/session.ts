@@ -1,14 +1,13 @@
-import { BrokerFailure, type BrokerMessage, type Delivery, type MaybePromise } from '../../brokers/broker.js';
+import type { BrokerMessage, Delivery, MaybePromise } from '../../brokers/broker.js';
 import type { StreamGap } from '../../brokers/history.js';
 import type { CloseInfo } from '../../connection.js';
-import { StompParseError } from '../codec/errors.js';
 import { getHeader, type StompFrame, type StompHeader, type StompVersion } from '../codec/frame.js';
 import { StompParser } from '../codec/parser.js';
 import type { StompConnection } from '../connection-port.js';
-import { BROKER_NOT_AVAILABLE, CLOSE_CODE_BY_KIND, StompError } from '../errors.js';
+import { CLOSE_CODE_BY_KIND, StompError } from '../errors.js';
 import { andThen } from '../maybe.js';
 import type { SessionInfo, StompPrincipal } from '../types.js';
-import { describe, guard, wrapAppError } from './app-errors.js';
+import { guard, wrapAppError } from './app-errors.js';
 import type { BrokerLink } from './broker-link.js';
 import { CommandProcessor } from './commands.js';
 import type { SessionContext } from './context.js';
@@ -24,6 +23,7 @@ import {
   TARGET_SESSION_HEADER,
 } from './message-encoding.js';
 import { Outbound } from './outbound.js';
+import { toStompError } from './session-errors.js';
 import { type Subscription, SubscriptionTable } from './subscriptions.js';
 import { TransactionTable } from './transactions.js';
 
@@ -80,7 +80,12 @@ export class StompSession {
         return session.user;
       },
     };
-    this.transactions = new TransactionTable(options.maxOpenTransactions, options.maxTransactionFrames);
+    this.transactions = new TransactionTable({
+      maxOpen: options.maxOpenTransactions,
+      maxFrames: options.maxTransactionFrames,
+      maxBytes: options.maxTransactionBytes,
+      maxSessionBytes: options.maxSessionTransactionBytes,
+    });
     this.heartbeat = new HeartbeatMonitor(options.clock, {
       sendBeat: () => this.outbound.heartbeat(),
       onTimeout: () =>
@@ -281,7 +286,7 @@ export class StompSession {
   /** Send ERROR for `error` (about `frame`, whose receipt it echoes) and close. */
   fail(error: unknown, frame?: StompFrame): void {
     if (this.currentState === 'closing' || this.currentState === 'closed') return;
-    const problem = this.toStompError(error);
+    const problem = toStompError(error, this.id, this.context.options.log);
     this.context.stats.error(problem.kind);
     if (problem.kind === 'slow-consumer') {
       // An ERROR would only queue behind what the client is already not reading.
@@ -400,19 +405,5 @@ export class StompSession {
       throw new Error(`Sockwire STOMP: session ${this.id} cannot go from ${this.currentState} to ${next}`);
     }
     this.currentState = next;
-  }
-
-  private toStompError(error: unknown): StompError {
-    if (error instanceof StompError) return error;
-    if (error instanceof StompParseError) {
-      return new StompError(error.limit === undefined ? 'protocol' : 'limit', error.summary, error.message);
-    }
-    if (error instanceof BrokerFailure) {
-      // Not the client's fault and not for good: a retryable close, so that it reconnects (maybe elsewhere).
-      this.context.options.log('info', `STOMP session ${this.id}: broker failure: ${describe(error)}`);
-      return new StompError('broker', BROKER_NOT_AVAILABLE, 'the message broker failed; reconnect and retry');
-    }
-    this.context.options.log('error', `STOMP session ${this.id}: unexpected error: ${describe(error)}`);
-    return new StompError('handler', 'Internal error', 'the server failed to process the frame');
   }
 }
