@@ -1,6 +1,8 @@
 // The test command's own tests: broken results (no browser results, a missing engine, a hook that failed, a stray
 // `.only`, a suite run twice) must each turn into failures in the totals. The vitest cases run the real vitest,
-// with the repository's own config, on test files written here on purpose to break.
+// with the repository's own config, on test files written here on purpose to break. The `.only`, `.skip` and
+// `.todo` below are inside those files' source strings (written to a scratch folder, never collected by this
+// suite): they are the input that must be refused or counted as failed, so they must stay.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,14 +2,7 @@ import type { BrokerMessage, MessageHeaders } from '../../brokers/broker.js';
 import { contentLengthLine } from '../codec/encoder.js';
 import { escapeHeader, escapingFor, type HeaderEscaping } from '../codec/escape.js';
 import type { StompFrame, StompHeader, StompVersion } from '../codec/frame.js';
-
-/** A MESSAGE's position in its destination's history, and the epoch that numbering belongs to. */
-export const STREAM_OFFSET_HEADER = 'x-stream-offset';
-export const STREAM_EPOCH_HEADER = 'x-stream-epoch';
-/** Marks a MESSAGE that carries no application message but says a resume missed messages (its reason). */
-export const STREAM_GAP_HEADER = 'x-stream-gap';
-/** On a SUBSCRIBE's RECEIPT: `none` when the destination keeps nothing for an absent subscriber. */
-export const STREAM_HISTORY_HEADER = 'x-stream-history';
+import { STREAM_EPOCH_HEADER, STREAM_HEADERS, STREAM_OFFSET_HEADER } from './stream-headers.js';
 
 /**
  * Headers the server sets on MESSAGE frames, or that only mean something on the client's frame. A client's
@@ -26,11 +19,7 @@ const RESERVED = new Set([
   'transaction',
   'receipt-id',
   // Stream positions are the broker's to assign (history.ts); a forged one would mislead resuming clients.
-  STREAM_OFFSET_HEADER,
-  STREAM_EPOCH_HEADER,
-  STREAM_GAP_HEADER,
-  'x-stream-gap-requested',
-  'x-stream-gap-resumed-at',
+  ...STREAM_HEADERS,
   // The sender's deduplication key: the server's business, not the subscribers'.
   'x-idempotency-key',
 ]);

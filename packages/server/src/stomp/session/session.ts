@@ -13,17 +13,10 @@ import { CommandProcessor } from './commands.js';
 import type { SessionContext } from './context.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { SerialInbox } from './inbox.js';
-import {
-  encodeMessage,
-  messageFrame,
-  STREAM_EPOCH_HEADER,
-  STREAM_GAP_HEADER,
-  STREAM_HISTORY_HEADER,
-  STREAM_OFFSET_HEADER,
-  TARGET_SESSION_HEADER,
-} from './message-encoding.js';
+import { encodeMessage, messageFrame, TARGET_SESSION_HEADER } from './message-encoding.js';
 import { Outbound } from './outbound.js';
 import { toStompError } from './session-errors.js';
+import { gapHeaders, positionHeaders } from './stream-headers.js';
 import { type Subscription, SubscriptionTable } from './subscriptions.js';
 import { TransactionTable } from './transactions.js';
 
@@ -209,13 +202,7 @@ export class StompSession {
     if (receipt === undefined) return;
     const headers: StompHeader[] = [['receipt-id', receipt]];
     if (frame.command === 'SUBSCRIBE') {
-      // Where live delivery starts: a client that gets no message before a cut can still resume from here.
-      const handle = this.subscriptions.get(getHeader(frame.headers, 'id') ?? '')?.handle;
-      const position = handle?.position;
-      if (position !== undefined) headers.push([STREAM_OFFSET_HEADER, String(position.next)]);
-      if (position?.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, position.epoch]);
-      // Nothing published while the client is away can be recovered here: say so, so it can tell its user.
-      if (handle?.retained === false) headers.push([STREAM_HISTORY_HEADER, 'none']);
+      headers.push(...positionHeaders(this.subscriptions.get(getHeader(frame.headers, 'id') ?? '')?.handle));
     }
     this.send({ command: 'RECEIPT', headers, body: '' });
   }
@@ -260,11 +247,7 @@ export class StompSession {
    * `x-stream-gap` header names the reason (plain STOMP clients can read it), before what is replayed.
    */
   gap(subscription: Subscription, gap: StreamGap): void {
-    const headers: StompHeader[] = [[STREAM_GAP_HEADER, gap.reason]];
-    if (gap.requested !== undefined) headers.push(['x-stream-gap-requested', String(gap.requested)]);
-    if (gap.resumedAt !== undefined) headers.push(['x-stream-gap-resumed-at', String(gap.resumedAt)]);
-    if (gap.epoch !== undefined) headers.push([STREAM_EPOCH_HEADER, gap.epoch]);
-    this.reply(subscription, '', headers);
+    this.reply(subscription, '', gapHeaders(gap));
   }
 
   /** Flow control for a replay to one of this session's subscriptions (Outbound.whenWritable). */
