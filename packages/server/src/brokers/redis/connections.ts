@@ -54,7 +54,11 @@ export async function connectionOpener(
   return (role) => watch(create(role), role, settings, health);
 }
 
-/** Log state changes; an 'error' listener is also what keeps a lost connection from crashing the process. */
+/**
+ * Log state changes; an 'error' listener is also what keeps a lost connection from crashing the process.
+ * `healthy` is not cleared by 'close': a Redis that goes away cleanly (a FIN, no reset) closes the connection
+ * without an error, and the first failed reconnect attempt is then the first news of the outage.
+ */
 function watch(
   connection: Redis,
   role: ConnectionRole,
@@ -71,9 +75,6 @@ function watch(
     health.lastError = `${role}: ${error.message}`;
     // ioredis reports every failed reconnect attempt: the first one of an outage is the news.
     settings.log(healthy ? 'error' : 'debug', `Redis broker ${settings.nodeId}: ${role}: ${error.message}`);
-    healthy = false;
-  });
-  connection.on('close', () => {
     healthy = false;
   });
   return connection;

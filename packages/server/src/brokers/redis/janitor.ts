@@ -2,12 +2,23 @@ import type { Redis } from 'ioredis';
 import type { ResolvedRedisBrokerOptions } from './options.js';
 import type { StreamQueue } from './stream-queue.js';
 
+/** What the janitor's round does besides the heart-beat; failures are logged, never thrown. */
+export interface JanitorTasks {
+  /** The queues this node consumes. */
+  queues(): Iterable<StreamQueue>;
+  /** Renew this node's lease on those queues (QueueIndex.renew), so that they do not expire while consumed. */
+  renew(): Promise<void>;
+  /** Sample what `stats()` reports of the whole Redis (history, queues). */
+  sample(): Promise<void>;
+}
+
 /**
  * The node's heart-beat and its clean-up round, every third of `nodeTimeout`:
- * - renew this node's alive key (it expires `nodeTimeout` after the last renewal);
+ * - renew this node's alive key (it expires `nodeTimeout` after the last renewal), and its lease on the queues
+ *   it consumes (which, the same way, ends `nodeTimeout` after the last renewal);
  * - in every queue this node consumes, redeliver what dead nodes left unacknowledged, and what is pending
  *   here without a local holder;
- * - sample what `stats()` reports of the topic history.
+ * - sample what `stats()` reports of the topic history and the queues.
  *
  * Death is judged by the alive key rather than by how long a message has been pending: a STOMP client in a
  * client ack mode may hold a message for minutes, and taking it from a live node would deliver it twice.
@@ -15,21 +26,14 @@ import type { StreamQueue } from './stream-queue.js';
 export class Janitor {
   private readonly command: Redis;
   private readonly settings: ResolvedRedisBrokerOptions;
-  private readonly queues: () => Iterable<StreamQueue>;
-  private readonly sample: () => Promise<void>;
+  private readonly tasks: JanitorTasks;
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(
-    command: Redis,
-    settings: ResolvedRedisBrokerOptions,
-    queues: () => Iterable<StreamQueue>,
-    sample: () => Promise<void>,
-  ) {
+  constructor(command: Redis, settings: ResolvedRedisBrokerOptions, tasks: JanitorTasks) {
     this.command = command;
     this.settings = settings;
-    this.queues = queues;
-    this.sample = sample;
+    this.tasks = tasks;
   }
 
   /** Announce this node, then keep doing so. */
@@ -70,15 +74,19 @@ export class Janitor {
       log('debug', `Redis broker: heart-beat failed: ${String(error)}`);
       return;
     }
-    for (const queue of this.queues()) {
+    // Before the sweeps, which may take a while on a slow Redis: a lapsed lease would let the queue expire.
+    await this.tasks.renew().catch((error: unknown) => {
+      log('debug', `Redis broker: renewing queue leases failed: ${String(error)}`);
+    });
+    for (const queue of this.tasks.queues()) {
       try {
         await queue.sweep(nodeTimeout);
       } catch (error) {
         log('debug', `Redis broker: sweeping ${queue.destination} failed: ${String(error)}`);
       }
     }
-    await this.sample().catch((error: unknown) => {
-      log('debug', `Redis broker: sampling the history failed: ${String(error)}`);
+    await this.tasks.sample().catch((error: unknown) => {
+      log('debug', `Redis broker: sampling the history and queues failed: ${String(error)}`);
     });
   }
 }

@@ -20,8 +20,33 @@ export interface RedisBrokerOptions {
   readonly nodeId?: string;
   /** Destinations with these prefixes are queues (Redis Streams); all others fan out (pub/sub). Default `['/queue/']`. */
   readonly queuePrefixes?: readonly string[];
-  /** Messages a queue keeps, waiting or unacknowledged (the stream's MAXLEN); oldest dropped past it. Default 1000. */
+  /** Messages a queue keeps, waiting or unacknowledged (the stream's length); oldest dropped past it. Default 1000. */
   readonly maxQueuedMessages?: number;
+  /**
+   * Bytes a queue keeps, waiting or unacknowledged: past it the oldest go (as with `maxQueuedMessages`), and a
+   * single larger message is refused (BrokerQuotaError `maxQueuedBytes`). Bytes as Redis stores them (UTF-8):
+   * the message id, headers JSON and body, plus the destination and 64 per message; Redis's own overhead is not
+   * counted. Default 8 MiB.
+   */
+  readonly maxQueuedBytes?: number;
+  /**
+   * Bytes (as `maxQueuedBytes` weighs them) all queues keep together in the whole Redis, over every node,
+   * messages waiting and unacknowledged; a publish to a queue that would pass it is refused (BrokerQuotaError
+   * `maxTotalQueuedBytes`). Default 256 MiB.
+   */
+  readonly maxTotalQueuedBytes?: number;
+  /**
+   * Queues (streams) in the whole Redis at once, counted over every node. Creating one more, by a publish or a
+   * subscribe, first drops the least recently used queue that holds nothing and has no consumer on any node; if
+   * there is none, it is refused (BrokerQuotaError `maxQueues`). Default 10 000.
+   */
+  readonly maxQueues?: number;
+  /**
+   * Seconds a queue may go without a consumer on any node and without a publish before Redis drops it with its
+   * messages (its keys expire). A node with consumers renews a lease on the queue every third of `nodeTimeout`;
+   * if it dies, the count starts when its lease ends (at most `nodeTimeout` later). Default 600.
+   */
+  readonly queueIdleTtl?: number;
   /** Times a NACKed or abandoned queue (or topic) message is delivered again before it is dropped. Default 5. */
   readonly maxRedeliveries?: number;
   /**
@@ -47,7 +72,10 @@ export interface RedisBrokerOptions {
    * (restart without persistence, flush, eviction) or it expired, never because a node went away.
    */
   readonly history?: HistoryOptions | false;
-  /** The clock of the history's time limit, in ms. Default Redis's own (TIME), which every node shares. */
+  /**
+   * The clock of the history's time limit and of queue expiry, in ms. Default Redis's own (TIME), which every
+   * node shares.
+   */
   readonly now?: () => number;
   /**
    * Seconds an idempotent send's key (`x-idempotency-key`) is remembered in Redis, where every node finds it:
@@ -61,6 +89,10 @@ export const REDIS_BROKER_DEFAULTS = {
   keyPrefix: 'sockwire:',
   queuePrefixes: ['/queue/'] as readonly string[],
   maxQueuedMessages: 1000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxTotalQueuedBytes: 256 * 1024 * 1024,
+  maxQueues: 10_000,
+  queueIdleTtl: 600,
   maxRedeliveries: 5,
   nodeTimeout: 15_000,
   readBatch: 100,
@@ -74,6 +106,7 @@ export interface ResolvedRedisBrokerOptions {
   readonly nodeId: string;
   readonly queuePrefixes: readonly string[];
   readonly maxQueuedMessages: number;
+  readonly queueQuotas: RedisQueueQuotas;
   readonly maxRedeliveries: number;
   readonly nodeTimeout: number;
   readonly readBatch: number;
@@ -87,6 +120,17 @@ export interface ResolvedRedisBrokerOptions {
   readonly keys: RedisKeys;
 }
 
+/** The queue quotas, `NO_LIMIT` where the option was Infinity (Lua has no portable infinity to parse). */
+export interface RedisQueueQuotas {
+  readonly maxQueuedBytes: number;
+  readonly maxTotalQueuedBytes: number;
+  readonly maxQueues: number;
+  readonly idleTtlMs: number;
+}
+
+/** "No limit" in the queue scripts: larger than any count, byte total or ms timestamp (about 285 000 years). */
+export const NO_LIMIT = 9_000_000_000_000_000;
+
 /** Every name the broker uses in Redis, so that the layout is visible in one place. */
 export interface RedisKeys {
   /** The message id counter (one for all destinations, so ids are unique in the broker). */
@@ -97,6 +141,13 @@ export interface RedisKeys {
   channel(destination: string): string;
   /** The stream of a queue destination. */
   stream(destination: string): string;
+  /** The leases of the nodes consuming a queue, holder -> ms it ends (a hash that lives and dies with `stream`). */
+  queueHolders(destination: string): string;
+  /** Queues in the whole Redis, scored by when they expire (sorted set; see queue-scripts.ts). */
+  readonly queueIndex: string;
+  /** Bytes held per queue (hash), and in all (string). */
+  readonly queueSizes: string;
+  readonly queueBytes: string;
   /** The retained messages of a topic-like destination (a stream; see history-scripts.ts). */
   history(destination: string): string;
   /** Its epoch, next offset and size (a hash that lives and dies with `history`). */
@@ -129,6 +180,7 @@ export function resolveRedisBrokerOptions(options: RedisBrokerOptions): Resolved
       REDIS_BROKER_DEFAULTS.maxQueuedMessages,
       1,
     ),
+    queueQuotas: resolveQueueQuotas(options),
     maxRedeliveries: whole(
       'maxRedeliveries',
       options.maxRedeliveries,
@@ -149,6 +201,10 @@ export function resolveRedisBrokerOptions(options: RedisBrokerOptions): Resolved
       alive: (id) => `${base}alive:${id}`,
       channel: (destination) => `${base}topic:${destination}`,
       stream: (destination) => `${base}queue:${destination}`,
+      queueHolders: (destination) => `${base}queue-holders:${destination}`,
+      queueIndex: `${base}queue-index`,
+      queueSizes: `${base}queue-sizes`,
+      queueBytes: `${base}queue-bytes`,
       history: (destination) => `${base}history:${destination}`,
       historyMeta: (destination) => `${base}history-meta:${destination}`,
       historyIndex: `${base}history-index`,
@@ -157,6 +213,33 @@ export function resolveRedisBrokerOptions(options: RedisBrokerOptions): Resolved
       historyBytes: `${base}history-bytes`,
     },
   };
+}
+
+function resolveQueueQuotas(options: RedisBrokerOptions): RedisQueueQuotas {
+  const defaults = REDIS_BROKER_DEFAULTS;
+  const idleTtl = quota('queueIdleTtl', options.queueIdleTtl, defaults.queueIdleTtl);
+  return {
+    maxQueuedBytes: quota('maxQueuedBytes', options.maxQueuedBytes, defaults.maxQueuedBytes),
+    maxTotalQueuedBytes: quota(
+      'maxTotalQueuedBytes',
+      options.maxTotalQueuedBytes,
+      defaults.maxTotalQueuedBytes,
+    ),
+    maxQueues: quota('maxQueues', options.maxQueues, defaults.maxQueues),
+    idleTtlMs: idleTtl === NO_LIMIT ? NO_LIMIT : idleTtl * 1000,
+  };
+}
+
+/** A whole number, or Infinity for "no limit" (as the memory broker's quotas), which becomes NO_LIMIT. */
+function quota(name: string, value: number | undefined, fallback: number): number {
+  if (value === Number.POSITIVE_INFINITY) return NO_LIMIT;
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0 || value >= NO_LIMIT / 1000) {
+    throw new TypeError(
+      `Sockwire Redis broker: ${name} must be a whole number or Infinity, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {

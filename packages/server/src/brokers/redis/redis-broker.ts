@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   BrokerFailure,
+  BrokerQuotaError,
   type BrokerStats,
   type ConsumeOptions,
   type Consumer,
@@ -26,12 +27,15 @@ import {
   type ResolvedRedisBrokerOptions,
   resolveRedisBrokerOptions,
 } from './options.js';
-import { PUBLISH_QUEUE, PUBLISH_TOPIC, runScript } from './scripts.js';
+import { QueueIndex } from './queue-index.js';
+import { PUBLISH_TOPIC, runScript } from './scripts.js';
 import { type QueueContext, StreamQueue } from './stream-queue.js';
 import { TopicFanout } from './topics.js';
 
 export interface RedisBrokerStats extends BrokerStats {
   readonly nodeId: string;
+  /** Queues in the whole Redis (what `maxQueues` counts), sampled every third of `nodeTimeout`. */
+  readonly queues: number;
   /** The command connection's ioredis status: `ready` while publishing works, `reconnecting` during an outage. */
   readonly connection: string;
   /** Connection errors since start (ioredis reports every failed reconnect attempt). */
@@ -51,8 +55,8 @@ export interface RedisBroker extends MessageBroker {
   subscribe(destination: string, consumer: Consumer, options: ConsumeOptions): Promise<ConsumerHandle>;
   wouldCreate(destination: string): Promise<boolean>;
   /**
-   * Local counters; `queued`, and `history.destinations` / `history.bytes` (across the whole Redis), are
-   * sampled every third of `nodeTimeout`.
+   * Local counters; `queued`, and `queues`, `queuedBytes`, `history.destinations` / `history.bytes` (across the
+   * whole Redis), are sampled every third of `nodeTimeout`.
    */
   stats(): RedisBrokerStats;
   /** Return unacknowledged queue messages, stop reading, and close the broker's connections. */
@@ -114,6 +118,7 @@ class RedisStreamsBroker implements RedisBroker {
   private readonly queues = new Map<string, StreamQueue>();
   private readonly queueContext: QueueContext;
   private readonly history: RedisHistory;
+  private readonly index: QueueIndex;
   private readonly janitor: Janitor;
   /** Idempotency keys shared by every node (the STOMP layer uses it for `x-idempotency-key`). */
   readonly dedupeStore: RedisDedupeStore;
@@ -134,6 +139,7 @@ class RedisStreamsBroker implements RedisBroker {
     this.subscriber = subscriber;
     const unavailable = (what: string, cause: unknown) => this.failure(what, cause);
     this.history = new RedisHistory(command, settings);
+    this.index = new QueueIndex(command, settings);
     this.dedupeStore = new RedisDedupeStore(command, {
       prefix: settings.keys.dedupe,
       window: settings.dedupeWindow,
@@ -153,6 +159,7 @@ class RedisStreamsBroker implements RedisBroker {
       openReader: (destination) => open(`reader:${destination}`),
       settings,
       counters: this.counters,
+      index: this.index,
       unavailable,
       idle: (queue) => {
         if (this.queues.get(queue.destination) === queue) this.queues.delete(queue.destination);
@@ -163,12 +170,13 @@ class RedisStreamsBroker implements RedisBroker {
           );
       },
     };
-    this.janitor = new Janitor(
-      command,
-      settings,
-      () => this.queues.values(),
-      () => this.history.sample(),
-    );
+    this.janitor = new Janitor(command, settings, {
+      queues: () => this.queues.values(),
+      renew: () => this.index.renew([...this.queues.values()].filter((queue) => queue.held)),
+      sample: async () => {
+        await Promise.all([this.history.sample(), this.index.sample()]);
+      },
+    });
   }
 
   start(): Promise<void> {
@@ -182,20 +190,15 @@ class RedisStreamsBroker implements RedisBroker {
     options?: PublishOptions,
   ): Promise<string> {
     this.assertOpen();
-    const { keys, maxQueuedMessages } = this.settings;
+    const { keys } = this.settings;
     const encoded = encodeHeaders(headers);
     let id: string;
     try {
       if (this.isQueue(destination)) {
-        const reply = await runScript(
-          this.command,
-          PUBLISH_QUEUE,
-          [keys.ids, keys.stream(destination)],
-          [maxQueuedMessages, encoded, body],
-        );
-        const [messageId, dropped] = Array.isArray(reply) ? reply : [];
-        id = String(messageId);
-        this.counters.discarded += Number(dropped) || 0;
+        // Refused by a quota: rejects with BrokerQuotaError, passed on as it is below.
+        const queued = await this.index.publish(destination, encoded, body);
+        id = queued.id;
+        this.counters.discarded += queued.dropped;
       } else if (options?.history !== false && this.history.keeps(destination)) {
         id = await this.history.publish(destination, encoded, body);
       } else {
@@ -209,6 +212,7 @@ class RedisStreamsBroker implements RedisBroker {
         );
       }
     } catch (error) {
+      if (error instanceof BrokerQuotaError) throw error;
       throw this.failure(`publish to ${destination}`, error);
     }
     this.published++;
@@ -216,14 +220,14 @@ class RedisStreamsBroker implements RedisBroker {
   }
 
   /**
-   * A queue is its stream, which the first publish or subscribe creates and nothing deletes: one EXISTS. Shared
-   * by every node, so a queue made on one node counts as existing on all.
+   * A queue exists from the first publish or subscribe until it expires (`queueIdleTtl`), as the queue index
+   * in Redis says: one script. Shared by every node, so a queue made on one node counts as existing on all.
    */
   async wouldCreate(destination: string): Promise<boolean> {
     this.assertOpen();
     if (!this.isQueue(destination)) return false;
     try {
-      return Number(await this.command.call('EXISTS', this.settings.keys.stream(destination))) === 0;
+      return !(await this.index.exists(destination));
     } catch (error) {
       throw this.failure(`look up ${destination}`, error);
     }
@@ -254,6 +258,7 @@ class RedisStreamsBroker implements RedisBroker {
       destinations: this.topics.destinationCount + this.queues.size,
       consumers,
       queued,
+      queuedBytes: this.index.bytes,
       published: this.published,
       ...this.counters,
       history: {
@@ -262,6 +267,7 @@ class RedisStreamsBroker implements RedisBroker {
         replayed: this.history.replayed,
       },
       nodeId: this.nodeId,
+      queues: this.index.queues,
       connection: this.command.status,
       errors: this.health.errors,
       lastError: this.health.lastError,

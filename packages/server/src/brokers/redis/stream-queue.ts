@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { ConsumeOptions, Consumer, ConsumerHandle } from '../broker.js';
+import { BrokerQuotaError, type ConsumeOptions, type Consumer, type ConsumerHandle } from '../broker.js';
 import type { MemoryCounters } from '../memory/consumer-entry.js';
 import { decodeStreamEntry, type RawEntry } from './codec.js';
 import { closeConnection, whenReady } from './connections.js';
 import type { ResolvedRedisBrokerOptions } from './options.js';
 import { QueueConsumer } from './queue-consumer.js';
+import type { QueueIndex } from './queue-index.js';
 import { READ_BLOCK_MS, StreamStore } from './stream-store.js';
 
 export interface QueueContext {
@@ -12,6 +13,8 @@ export interface QueueContext {
   readonly openReader: (destination: string) => Redis;
   readonly settings: ResolvedRedisBrokerOptions;
   readonly counters: MemoryCounters;
+  /** The queues of the whole Redis: creation within the quotas, and this node's leases. */
+  readonly index: QueueIndex;
   readonly unavailable: (what: string, cause: unknown) => Error;
   /** The queue lost its last subscriber; the broker forgets it and stops it. */
   readonly idle: (queue: StreamQueue) => void;
@@ -32,6 +35,10 @@ export class StreamQueue {
   /** Waiting messages (not delivered to any node), as last sampled by a sweep. */
   queued = 0;
   readonly started: Promise<void>;
+  /** This node holds a lease on the queue (taken by `start`): the janitor renews it, `stop` gives it up. */
+  held = false;
+  /** The name of that lease in Redis (QueueIndex.holderId). */
+  readonly holder: string;
   private readonly context: QueueContext;
   private readonly store: StreamStore;
   private readonly consumers: QueueConsumer[] = [];
@@ -50,7 +57,14 @@ export class StreamQueue {
   constructor(destination: string, context: QueueContext) {
     this.destination = destination;
     this.context = context;
-    this.store = new StreamStore(destination, context.command, context.settings, context.counters);
+    this.holder = context.index.holderId();
+    this.store = new StreamStore(
+      destination,
+      context.command,
+      context.settings,
+      context.counters,
+      context.index,
+    );
     this.stopSignal = new Promise((resolve) => {
       this.signalStop = resolve;
     });
@@ -69,6 +83,8 @@ export class StreamQueue {
       await this.started;
     } catch (error) {
       this.unref();
+      // A quota is the client's answer (ERROR naming it), not an outage to reconnect from.
+      if (error instanceof BrokerQuotaError) throw error;
       throw this.context.unavailable(`subscribe to ${this.destination}`, error);
     }
     if (this.stopped) {
@@ -97,7 +113,7 @@ export class StreamQueue {
     } catch (error) {
       // The stream or its group is gone (Redis restarted empty, or someone deleted the key): start again.
       if (!/NOGROUP|no such key/i.test(String(error))) throw error;
-      await this.store.ensureGroup();
+      await this.store.ensureGroup(this.holder);
       this.queued = await this.store.sweepDead();
     }
     const held = this.heldIds();
@@ -137,11 +153,20 @@ export class StreamQueue {
     await Promise.race([this.loop, late]);
     clearTimeout(timer);
     await this.store.flushAcks();
+    // A hold still in flight (a subscribe that the broker's close overtook) is given up too.
+    await this.started.catch(() => undefined);
+    if (this.held) {
+      // Failing (Redis is down) only delays the queue's expiry: the lease ends `nodeTimeout` after its renewal.
+      await this.context.index.unhold(this.destination, this.holder).catch((error: unknown) => {
+        this.context.settings.log('debug', `Redis broker: leaving ${this.destination}: ${String(error)}`);
+      });
+    }
     if (this.reader !== undefined) await closeConnection(this.reader, 1000);
   }
 
   private async start(): Promise<void> {
-    await this.store.ensureGroup();
+    await this.store.ensureGroup(this.holder);
+    this.held = true;
     // Nothing is held locally yet, so whatever is pending for this node is a leftover.
     await this.sweep(0);
     if (!this.stopped) this.loop = this.run();
@@ -166,7 +191,7 @@ export class StreamQueue {
         failures++;
         const message = String(error);
         // NOGROUP: Redis lost its data (a restart without persistence); the group starts again, empty.
-        if (message.includes('NOGROUP')) await this.store.ensureGroup().catch(() => undefined);
+        if (message.includes('NOGROUP')) await this.store.ensureGroup(this.holder).catch(() => undefined);
         this.context.settings.log(
           failures === 1 ? 'error' : 'debug',
           `Redis broker: reading ${this.destination} failed: ${message}`,
@@ -250,6 +275,8 @@ export class StreamQueue {
     this.unref();
     this.wake();
     await this.store.release(ids, 1);
+    // The last consumer: resolved once the queue has stopped and started to age (its lease given up).
+    if (this.stopping !== undefined) await this.stopping;
   }
 
   private unref(): void {

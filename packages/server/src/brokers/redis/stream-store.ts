@@ -2,10 +2,9 @@ import type { Redis } from 'ioredis';
 import type { MemoryCounters } from '../memory/consumer-entry.js';
 import { integers, pendingIds, type RawEntry, readReplyEntries } from './codec.js';
 import type { ResolvedRedisBrokerOptions } from './options.js';
-import { RELEASE, runScript, SWEEP_DEAD } from './scripts.js';
-
-/** The consumer group of every queue stream: one per queue, shared by all nodes (each node is one consumer). */
-export const GROUP = 'sockwire';
+import { GROUP, type QueueIndex } from './queue-index.js';
+import { ACK_QUEUE, RELEASE, SWEEP_DEAD } from './queue-scripts.js';
+import { runScript } from './scripts.js';
 /**
  * How long one blocking read waits. New messages end it at once, so this bounds only how long a stopping
  * queue may wait when it could not interrupt its read (CLIENT UNBLOCK failed).
@@ -16,7 +15,9 @@ const SWEEP_BATCH = 100;
 
 /**
  * The Redis side of one queue: its stream and consumer group, with this node as one consumer. It knows
- * nothing of local subscribers; StreamQueue decides what to read, deliver, acknowledge and release.
+ * nothing of local subscribers; StreamQueue decides what to read, deliver, acknowledge and release. Every
+ * change to the stream goes through a script of queue-scripts.ts, which keeps its byte count (the quotas')
+ * exact.
  */
 export class StreamStore {
   readonly destination: string;
@@ -24,6 +25,7 @@ export class StreamStore {
   private readonly command: Redis;
   private readonly settings: ResolvedRedisBrokerOptions;
   private readonly counters: MemoryCounters;
+  private readonly index: QueueIndex;
   private acks: string[] = [];
   private ackTimer: ReturnType<typeof setImmediate> | undefined;
 
@@ -32,12 +34,14 @@ export class StreamStore {
     command: Redis,
     settings: ResolvedRedisBrokerOptions,
     counters: MemoryCounters,
+    index: QueueIndex,
   ) {
     this.destination = destination;
     this.key = settings.keys.stream(destination);
     this.command = command;
     this.settings = settings;
     this.counters = counters;
+    this.index = index;
   }
 
   /** ACKs queued and not yet sent: this node still answers for those entries. */
@@ -45,13 +49,13 @@ export class StreamStore {
     return this.acks;
   }
 
-  async ensureGroup(): Promise<void> {
-    try {
-      // From id 0: messages published before the first subscriber ever came are waiting for it.
-      await this.command.call('XGROUP', 'CREATE', this.key, GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) throw error;
-    }
+  /**
+   * Make sure the queue and its group exist, with `holder`'s lease on it (QueueIndex.hold): rejects with
+   * BrokerQuotaError when creating it would pass maxQueues. The group reads from id 0: messages published before
+   * the first subscriber ever came are waiting for it.
+   */
+  ensureGroup(holder: string): Promise<void> {
+    return this.index.hold(this.destination, holder);
   }
 
   /** One blocking read of up to `count` entries no node has had yet, on `reader` (a connection of its own). */
@@ -78,19 +82,15 @@ export class StreamStore {
    */
   async sweepDead(): Promise<number> {
     const { settings } = this;
-    const reply = await runScript(
-      this.command,
-      SWEEP_DEAD,
-      [this.key],
-      [
-        GROUP,
-        settings.maxQueuedMessages,
-        settings.maxRedeliveries,
-        settings.keys.alive(''),
-        settings.nodeId,
-        SWEEP_BATCH,
-      ],
-    );
+    const reply = await runScript(this.command, SWEEP_DEAD, this.keys(), [
+      ...this.prefixes(),
+      this.destination,
+      GROUP,
+      settings.maxRedeliveries,
+      settings.keys.alive(''),
+      settings.nodeId,
+      SWEEP_BATCH,
+    ]);
     const [returned = 0, dropped = 0, length = 0, pending = 0] = integers(reply, 4);
     this.counters.discarded += dropped;
     if (returned + dropped > 0) {
@@ -118,12 +118,14 @@ export class StreamStore {
     if (ids.length === 0) return;
     const { settings } = this;
     try {
-      const reply = await runScript(
-        this.command,
-        RELEASE,
-        [this.key],
-        [GROUP, settings.maxQueuedMessages, settings.maxRedeliveries, bump, ...ids],
-      );
+      const reply = await runScript(this.command, RELEASE, this.keys(), [
+        ...this.prefixes(),
+        this.destination,
+        GROUP,
+        settings.maxRedeliveries,
+        bump,
+        ...ids,
+      ]);
       this.counters.discarded += integers(reply, 2)[1] ?? 0;
     } catch (error) {
       settings.log(
@@ -147,9 +149,11 @@ export class StreamStore {
     if (ids.length === 0) return;
     this.acks = [];
     try {
-      await Promise.all([
-        this.command.call('XACK', this.key, GROUP, ...ids),
-        this.command.call('XDEL', this.key, ...ids),
+      await runScript(this.command, ACK_QUEUE, this.keys(), [
+        ...this.prefixes(),
+        this.destination,
+        GROUP,
+        ...ids,
       ]);
     } catch (error) {
       // The messages stay pending here, held by nobody: a sweep redelivers them (at least once, not lost).
@@ -158,5 +162,16 @@ export class StreamStore {
         `Redis broker: ACK of ${ids.length} message(s) of ${this.destination} failed: ${String(error)}`,
       );
     }
+  }
+
+  /** The keys of the queue scripts: the three shared ones (queue-scripts.ts), then this queue's stream. */
+  private keys(): string[] {
+    const { keys } = this.settings;
+    return [keys.queueIndex, keys.queueSizes, keys.queueBytes, this.key];
+  }
+
+  private prefixes(): string[] {
+    const { keys } = this.settings;
+    return [keys.stream(''), keys.queueHolders('')];
   }
 }

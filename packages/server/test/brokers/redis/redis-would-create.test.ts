@@ -7,8 +7,8 @@ import { cluster } from './support/nodes.js';
 
 /*
  * The Redis broker's answer to "would this publish create a queue?", which the STOMP layer's 'create'
- * authorization asks: one EXISTS on the queue's stream, so a queue made on one node exists for every node.
- * (The memory broker's queue quotas and idle expiry are not implemented here: see the Redis README.)
+ * authorization asks: a lookup in the queue index kept in Redis, so a queue made on one node exists for every
+ * node. (Its quotas and idle expiry: redis-quotas.test.ts.)
  */
 
 let server: RedisServer;
