@@ -72,6 +72,15 @@ export interface StompBrokerOptions {
   /** Subscriptions per session. Default 256. */
   readonly maxSubscriptions?: number;
   /**
+   * Messages a session may hold unacknowledged (memory the client controls) in the client ack modes
+   * (`ack:client`, `ack:client-individual`). A queue subscription gets it as its prefetch when its SUBSCRIBE
+   * asks for none or more (`prefetch-count`): the queue stops handing it messages there and keeps the rest.
+   * On topics nothing can wait, so the delivery that would take the session's unacknowledged topic messages
+   * (and subscribe handler replies) past it gets ERROR `Too many unacknowledged messages` (kind `limit`,
+   * naming `maxUnacked`) and a close. Default 1000.
+   */
+  readonly maxUnacked?: number;
+  /**
    * What transactions may hold until COMMIT (memory the client controls): open transactions per session
    * (`maxOpen`, default 16), frames per transaction (`maxFrames`, 1000), UTF-8 bytes of body and headers per
    * transaction (`maxBytes`, 1 MiB) and in all of a session's open transactions (`maxSessionBytes`, 4 MiB).
@@ -109,6 +118,7 @@ export const STOMP_DEFAULTS = {
   slowConsumerCloseCode: CloseCode.BUFFER_OVERFLOW,
   connectTimeout: 30_000,
   maxSubscriptions: 256,
+  maxUnacked: 1000,
   maxOpenTransactions: 16,
   maxTransactionFrames: 1000,
   maxTransactionBytes: 1024 * 1024,
@@ -133,6 +143,7 @@ export interface ResolvedStompOptions {
   readonly slowConsumerCloseCode: number;
   readonly connectTimeout: number;
   readonly maxSubscriptions: number;
+  readonly maxUnacked: number;
   readonly maxOpenTransactions: number;
   readonly maxTransactionFrames: number;
   readonly maxTransactionBytes: number;
@@ -207,6 +218,7 @@ export function resolveStompOptions(options: StompBrokerOptions = {}): ResolvedS
     slowConsumerCloseCode: options.slowConsumer?.closeCode ?? STOMP_DEFAULTS.slowConsumerCloseCode,
     connectTimeout: count('connectTimeout', options.connectTimeout, STOMP_DEFAULTS.connectTimeout),
     maxSubscriptions: count('maxSubscriptions', options.maxSubscriptions, STOMP_DEFAULTS.maxSubscriptions),
+    maxUnacked: count('maxUnacked', options.maxUnacked, STOMP_DEFAULTS.maxUnacked),
     maxOpenTransactions: count(
       'transactions.maxOpen',
       options.transactions?.maxOpen,

@@ -10,7 +10,7 @@ import { connect } from './handshake.js';
 import { IDEMPOTENCY_HEADER, runOnce, scopedIdempotencyKey } from './idempotent-send.js';
 import { sentHeaders } from './message-encoding.js';
 import type { StompSession } from './session.js';
-import { isAckMode, Subscription } from './subscriptions.js';
+import { boundedPrefetch, isAckMode, Subscription } from './subscriptions.js';
 import { heldBytes } from './transactions.js';
 
 /** The client frames of a session, one method each; every failure is a thrown StompError. */
@@ -135,12 +135,15 @@ export class CommandProcessor {
         `a session may have at most ${options.maxSubscriptions} subscriptions`,
       );
     }
-    const prefetch = prefetchCount(frame);
+    const requested = prefetchCount(frame);
+    const prefetch = ack === 'auto' ? requested : boundedPrefetch(requested, options.maxUnacked);
     const resume = streamResume(frame);
     const route = router.forSubscribe(destination, session.principal?.name, session.id);
     if (route.kind === 'invalid') throw new StompError('protocol', 'Unknown destination', route.reason);
     return andThen(this.authorize('subscribe', destination), () => {
-      const subscription = new Subscription(id, destination, ack);
+      // A subscribe handler's replies wait nowhere: they count against maxUnacked like a topic's messages.
+      const heldBack = route.kind === 'application' ? false : undefined;
+      const subscription = new Subscription(id, destination, ack, heldBack);
       session.subscriptions.add(subscription);
       if (route.kind === 'application') {
         const match = requireHandler(handlers.find('subscribe', route.path), destination);
@@ -161,7 +164,7 @@ export class CommandProcessor {
       return andThen(handle, (ready) => {
         // The session may have ended, or the subscription been replaced, while the broker was answering.
         if (session.subscriptions.get(id) === subscription && session.state === 'connected') {
-          subscription.handle = ready;
+          session.subscriptions.attach(subscription, ready);
           this.announce(subscription);
         } else void ready.cancel();
       });

@@ -42,7 +42,7 @@ export class StompSession {
   readonly connection: StompConnection;
   readonly context: SessionContext;
   readonly info: SessionInfo;
-  readonly subscriptions = new SubscriptionTable();
+  readonly subscriptions: SubscriptionTable;
   readonly transactions: TransactionTable;
   readonly outbound: Outbound;
   private readonly parser: StompParser;
@@ -73,6 +73,7 @@ export class StompSession {
         return session.user;
       },
     };
+    this.subscriptions = new SubscriptionTable(options.maxUnacked);
     this.transactions = new TransactionTable({
       maxOpen: options.maxOpenTransactions,
       maxFrames: options.maxTransactionFrames,
@@ -216,10 +217,13 @@ export class StompSession {
       subscription.handle?.ack(delivery.tag);
       return;
     }
-    const ackId =
-      subscription.ack === 'auto'
-        ? undefined
-        : this.subscriptions.track(subscription, delivery.tag, message.id);
+    let ackId: string | undefined;
+    try {
+      ackId = this.subscriptions.track(subscription, delivery.tag, message.id);
+    } catch (error) {
+      this.fail(error); // maxUnacked: nothing else is kept for the session
+      return;
+    }
     const address = {
       destination: subscription.destination,
       subscription: subscription.id,

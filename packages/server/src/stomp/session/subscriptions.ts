@@ -1,4 +1,5 @@
 import type { ConsumerHandle } from '../../brokers/broker.js';
+import { StompError } from '../errors.js';
 import type { SubscriptionInfo } from '../events.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
@@ -24,15 +25,22 @@ export class Subscription {
   readonly ack: AckMode;
   /** The broker consumer; undefined for an application (`/app`) subscription and until the broker answers. */
   handle: ConsumerHandle | undefined;
+  /**
+   * Whether something holds messages back once this subscription has `prefetch` unacknowledged: true for a
+   * queue (the broker keeps the rest), false for a topic or a subscribe handler's replies (nothing waits, so
+   * the session's `maxUnacked` bounds them), undefined until the broker answers. See SubscriptionTable.attach.
+   */
+  heldBack: boolean | undefined;
   /** Delivery order, which a cumulative (`client`) ACK relies on. */
   readonly pending = new Map<string, PendingAck>();
   /** `subscribed` was emitted for it, so its end must be announced too (and only then). */
   announced = false;
 
-  constructor(id: string, destination: string, ack: AckMode) {
+  constructor(id: string, destination: string, ack: AckMode, heldBack?: boolean) {
     this.id = id;
     this.destination = destination;
     this.ack = ack;
+    this.heldBack = heldBack;
   }
 
   /** What event listeners see. */
@@ -41,11 +49,41 @@ export class Subscription {
   }
 }
 
-/** A session's subscriptions by id, and its unacknowledged messages by ack id. */
+/**
+ * The prefetch a client-ack subscription asks its broker for: the SUBSCRIBE's `prefetch-count`, but never
+ * more than `maxUnacked`, nor unlimited (0), so that a queue stops handing a subscriber that does not ACK more
+ * messages than the session may hold, and keeps the rest for later or for other subscribers.
+ */
+export function boundedPrefetch(requested: number, maxUnacked: number): number {
+  return requested === 0 || requested > maxUnacked ? maxUnacked : requested;
+}
+
+/**
+ * Whether the broker holds messages back for a consumer at its prefetch, as a queue does. A topic-like
+ * destination delivers everything, and its handle says so: it has a stream `position`, or it is not
+ * `retained` (ConsumerHandle). A broker whose handles say neither is trusted to honour the prefetch.
+ */
+function holdsBack(handle: ConsumerHandle): boolean {
+  return handle.position === undefined && handle.retained !== false;
+}
+
+/**
+ * A session's subscriptions by id, and its unacknowledged messages by ack id. What it tracks is memory the
+ * client controls, so it is bounded by `maxUnacked`: a queue subscription through its prefetch (see
+ * boundedPrefetch), and all the subscriptions where nothing holds messages back (topics, subscribe handlers'
+ * replies) together here, by refusing the delivery that would pass it.
+ */
 export class SubscriptionTable {
   private readonly byId = new Map<string, Subscription>();
   private readonly byAckId = new Map<string, Subscription>();
+  private readonly maxUnacked: number;
+  /** Unacknowledged deliveries on the subscriptions with `heldBack` false: what `maxUnacked` bounds. */
+  private unbounded = 0;
   private lastAckId = 0;
+
+  constructor(maxUnacked: number) {
+    this.maxUnacked = maxUnacked;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -63,11 +101,25 @@ export class SubscriptionTable {
     this.byId.set(subscription.id, subscription);
   }
 
+  /**
+   * The broker answered the SUBSCRIBE: keep its handle, and learn whether it holds messages back. What a
+   * topic delivered before this (a resume's replay) counts from now on, and a delivery past the limit is
+   * refused from the next one.
+   */
+  attach(subscription: Subscription, handle: ConsumerHandle): void {
+    subscription.handle = handle;
+    subscription.heldBack = holdsBack(handle);
+    if (!subscription.heldBack && this.byId.get(subscription.id) === subscription) {
+      this.unbounded += subscription.pending.size;
+    }
+  }
+
   remove(id: string): Subscription | undefined {
     const subscription = this.byId.get(id);
     if (subscription === undefined) return undefined;
     this.byId.delete(id);
     for (const ackId of subscription.pending.keys()) this.byAckId.delete(ackId);
+    if (subscription.heldBack === false) this.unbounded -= subscription.pending.size;
     subscription.pending.clear();
     return subscription;
   }
@@ -79,11 +131,26 @@ export class SubscriptionTable {
     return all;
   }
 
-  /** Remember a delivery that needs an ACK; returns its ack id. */
-  track(subscription: Subscription, tag: number, messageId: string): string {
+  /**
+   * Remember a delivery that needs an ACK (client ack modes); returns its ack id, or undefined in auto mode.
+   * Throws a StompError (kind `limit`) instead when it would take the session past `maxUnacked` where
+   * nothing holds messages back: the session must end, as it cannot refuse a broadcast message for later.
+   */
+  track(subscription: Subscription, tag: number, messageId: string): string | undefined {
+    if (subscription.ack === 'auto') return undefined;
+    const counted = subscription.heldBack === false;
+    if (counted && this.unbounded >= this.maxUnacked) {
+      throw new StompError(
+        'limit',
+        'Too many unacknowledged messages',
+        `a session may hold at most ${this.maxUnacked} unacknowledged messages (maxUnacked): ACK or NACK ` +
+          'messages as they arrive, or subscribe with ack:auto (a prefetch-count holds back queues only)',
+      );
+    }
     const ackId = String(++this.lastAckId);
     subscription.pending.set(ackId, { ackId, tag, messageId });
     this.byAckId.set(ackId, subscription);
+    if (counted) this.unbounded++;
     return ackId;
   }
 
@@ -132,6 +199,7 @@ export class SubscriptionTable {
       subscription.pending.delete(pending.ackId);
       this.byAckId.delete(pending.ackId);
     }
+    if (subscription.heldBack === false) this.unbounded -= settled.length;
     return settled;
   }
 }
