@@ -11,10 +11,11 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /*
- * The goal was 4096 B (issue 6): the core file is 4036 B. About 630 B of it is surface users rely on: the error
- * and close reason texts (about 330 B), the exported names and the CloseCode table (about 250 B), the protocol's
- * error codes (about 50 B). Gzip rewards removing code and reusing words more than shortening texts: the git log
- * of packages/client says what each change saved. The budget is the size reached, rounded up to the next 64 B.
+ * The goal was 4096 B (issue 6): the core file is 4068 B (with session keys). About 630 B of it is surface
+ * users rely on: the error and close reason texts (about 330 B), the exported names and the CloseCode table
+ * (about 250 B), the protocol's error codes (about 50 B). Gzip rewards removing code and reusing words more
+ * than shortening texts: the git log of packages/client says what each change saved. The budget is the size
+ * reached, rounded up to the next 64 B.
  */
 const CORE_BUDGET = 4096;
 

@@ -1,4 +1,10 @@
-import { decodeServerFrame, type ServerFrame, type SockJSProtocolError } from '@sockwire/protocol';
+import {
+  decodeServerFrame,
+  SESSION_KEY_PARAM,
+  SESSION_KEY_REQUEST,
+  type ServerFrame,
+  type SockJSProtocolError,
+} from '@sockwire/protocol';
 import { ALL_TRANSPORTS_FAILED, PROTOCOL_ERROR } from './close-codes.js';
 import type { Env } from './env.js';
 import { fetchInfo } from './info.js';
@@ -61,10 +67,13 @@ export function connect(
   };
   const infoTimer = clock.setTimeout(() => cannotConnect(`timed out after ${infoTimeout} ms`), infoTimeout);
 
+  const infoSent = clock.now();
   fetchInfo(env, endpointUrl(base, 'info'), abortInfo.signal).then(
-    ({ info, rtt }) => {
+    (info) => {
       if (settled) return;
       clock.clearTimeout(infoTimer);
+      // The round-trip time (RTT) of `/info`: the yardstick for every connect timeout.
+      const rtt = clock.now() - infoSent;
       const enabled = candidates.filter((transport) => transport.enabled(env, info));
       const credentials = info.cookieNeeded ? 'include' : 'same-origin';
       const serverId = randomId(3, 10);
@@ -73,32 +82,33 @@ export function connect(
       const headStart = Math.min(timeout, options.fallbackDelay ?? 3 * rtt + 100);
       let started = 0;
 
+      // Never called once settled: settling stops every attempt (their timers, and their `drop`).
       const startNext = (): void => {
-        if (settled) return;
         const factory = enabled[started];
-        if (factory === undefined) {
+        if (!factory) {
           if (stops.size === 0) end(ALL_TRANSPORTS_FAILED, 'All transports failed', false);
           return;
         }
-        const index = started++;
+        // This attempt is the newest while `started` is still its number.
+        const number = ++started;
         let transport: Transport | undefined;
         let opened = false;
         const stop = (keep: boolean): void => {
           if (!stops.delete(stop)) return;
-          clock.clearTimeout(headStartTimer);
-          clock.clearTimeout(timeoutTimer);
+          clock.clearTimeout(timer);
           if (!keep) transport?.close();
         };
         // This attempt failed: if it was the newest, the next one starts now instead of at its head start.
         const drop = (): void => {
           if (!stops.has(stop)) return;
           stop(false);
-          if (started === index + 1 || stops.size === 0) startNext();
+          if (started === number || stops.size === 0) startNext();
         };
-        const headStartTimer = clock.setTimeout(() => {
-          if (started === index + 1) startNext();
+        // One timer at a time: the head start's, then the rest of the timeout's.
+        let timer = clock.setTimeout(() => {
+          if (started === number) startNext();
+          timer = clock.setTimeout(drop, timeout - headStart);
         }, headStart);
-        const timeoutTimer = clock.setTimeout(drop, timeout);
         stops.add(stop);
 
         // Every frame of the attempt is decoded here, before and after its open frame.
@@ -108,16 +118,18 @@ export function connect(
             let frame: ServerFrame;
             try {
               frame = decodeServerFrame(text);
-            } catch (error) {
+            } catch (thrown) {
               // Before the open frame: whatever answered is not a SockJS server speaking this transport (a
               // proxy's page, say), so try the next. After: never dropped silently, the session ends and says why.
-              const { closeCode, message } = error as SockJSProtocolError;
-              return opened ? callbacks.close(closeCode, message, false) : drop();
+              const error = thrown as SockJSProtocolError;
+              return opened ? callbacks.close(error.closeCode, error.message, false) : drop();
             }
             if (opened) {
               callbacks.frame(frame);
             } else if (frame.type === 'open') {
               opened = true;
+              // Every later request of the session carries the key; a server that issued none gets nothing.
+              key = frame.key;
               settle(stop);
               callbacks.open(transport as Transport, factory);
             } else if (frame.type === 'close') {
@@ -133,11 +145,17 @@ export function connect(
           },
         };
         const session = serverId + '/' + randomId(16) + '/';
+        // The opening request asks for a session key (protocol's session-key.ts) unless told not to. Not over
+        // WebSocket: that session is its socket, no other request can reach it.
+        let key: string | false | undefined =
+          options.sessionKey !== false && factory.transportName !== 'websocket' && SESSION_KEY_REQUEST;
+        // The key parameter goes after the base's query string, which every endpoint URL carries (what
+        // withSessionKey does, without searching each URL for a `?`).
+        const url = (path: string): string =>
+          endpointUrl(base, session + path) +
+          (key ? (base.search ? '&' : '?') + SESSION_KEY_PARAM + '=' + key : '');
         try {
-          transport = factory.open(
-            { env, credentials, url: (path) => endpointUrl(base, session + path) },
-            listener,
-          );
+          transport = factory.open({ env, credentials, url }, listener);
         } catch {
           // Constructors throw synchronously for some refusals (a browser's mixed-content block, a bad URL).
           drop();

@@ -18,6 +18,12 @@ export interface SockwireSocketOptions extends EnvOptions {
   heartbeatTimeout?: number;
   /** `send()` throws once this many bytes would be waiting to go out. Default 16 MiB. */
   maxBufferedAmount?: number;
+  /**
+   * Ask the server to bind each HTTP session to this client with a session key, so that no one else can send
+   * into it or read from it even knowing its id (Sockwire servers; sockjs-node and Spring ignore the request).
+   * Default true.
+   */
+  sessionKey?: boolean;
 }
 
 export const DEFAULT_INFO_TIMEOUT = 8000;

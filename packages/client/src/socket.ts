@@ -1,6 +1,6 @@
-import { quoteClientMessage, type ServerFrame } from '@sockwire/protocol';
+import { quoteClientMessage } from '@sockwire/protocol';
 import { ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL } from './close-codes.js';
-import { type Clock, resolveEnv } from './env.js';
+import { resolveEnv } from './env.js';
 import { SockwireCloseEvent } from './events.js';
 import { connect } from './negotiate.js';
 import {
@@ -56,12 +56,12 @@ export class SockwireSocket extends EventTarget {
   #state: ReadyState = CONNECTING;
   #current: Transport | undefined;
   #currentName: TransportName | null = null;
-  #lastReceived = 0;
-  #heartbeatTimer: unknown;
-  #watching = false;
-  /** Abandons the connection attempt (/info, negotiation) still running. */
-  readonly #cancel: () => void;
-  readonly #clock: Clock;
+  /**
+   * Moves to CLOSING or CLOSED and lets go of everything running: /info, negotiation, transport, heartbeat
+   * timer. False when the socket is there already: states only move forward, CONNECTING, OPEN, CLOSING,
+   * CLOSED (steps may be skipped).
+   */
+  readonly #shutDown: (next: typeof CLOSING | typeof CLOSED) => boolean;
   readonly #options: SockwireSocketOptions;
 
   constructor(url: string, options: SockwireSocketOptions = {}) {
@@ -70,7 +70,7 @@ export class SockwireSocket extends EventTarget {
     this.url = base.href;
     this.#options = options;
     const env = resolveEnv(options);
-    this.#clock = env.clock;
+    const { clock } = env;
     const known = new.target.transports;
     const candidates = (options.transports ?? known).map((entry) => {
       const found =
@@ -82,20 +82,77 @@ export class SockwireSocket extends EventTarget {
     for (const type of ['open', 'message', 'close', 'error'] as const) {
       this.addEventListener(type, (event) => this[`on${type}`]?.call(this, event as never));
     }
+
+    // The heartbeat watch lives here, beside the callbacks that start and feed it: closure variables rather
+    // than private fields and methods (`this.#x` at every use), which also makes the script-tag file smaller.
+    let lastReceived = 0;
+    let heartbeatTimer: unknown;
+    let watching = false;
+    /**
+     * One timer per heartbeat period rather than one per frame: it wakes when the period would end if nothing
+     * more arrived, and re-arms for the remainder if something did.
+     */
+    const watchHeartbeat = (): void => {
+      const limit = options.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
+      watching = true;
+      if (limit <= 0) return;
+      const check = (): void => {
+        const idle = clock.now() - lastReceived;
+        if (idle < limit) {
+          heartbeatTimer = clock.setTimeout(check, limit - idle);
+        } else {
+          this.#finish(HEARTBEAT_TIMEOUT, `Heartbeat timed out after ${idle} ms`, false);
+        }
+      };
+      heartbeatTimer = clock.setTimeout(check, limit);
+    };
+
     // Once the socket is closing, late callbacks (of a misbehaving transport, say) are ignored.
-    this.#cancel = connect(env, base, candidates, options, {
+    const cancel = connect(env, base, candidates, options, {
       open: (transport, factory) => {
         // No state check: closing cancels the negotiation first, so it only ever opens a connecting socket.
         this.#state = OPEN;
         this.#current = transport;
         this.#currentName = factory.transportName;
-        this.#lastReceived = this.#clock.now();
-        if (!factory.heartbeatsOptional) this.#watchHeartbeat();
+        lastReceived = clock.now();
+        if (!factory.heartbeatsOptional) watchHeartbeat();
         this.dispatchEvent(new Event('open'));
       },
-      frame: (frame) => this.#state === OPEN && this.#receive(frame),
+      frame: (frame) => {
+        if (this.#state !== OPEN) return;
+        lastReceived = clock.now();
+        switch (frame.type) {
+          case 'open':
+            // A second open frame: the server restarted and made a new session under our id.
+            this.#finish(ABNORMAL, 'Server lost session', false);
+            break;
+          case 'heartbeat':
+            // The server does send heartbeats on this transport: from now on, silence means trouble.
+            if (!watching) watchHeartbeat();
+            this.dispatchEvent(new Event('heartbeat'));
+            break;
+          case 'messages':
+            for (const data of frame.messages) {
+              // A handler may have closed the socket half-way through a batch.
+              if (this.#state !== OPEN) break;
+              this.dispatchEvent(new MessageEvent('message', { data }));
+            }
+            break;
+          case 'close':
+            this.#finish(frame.code, frame.reason, true);
+            break;
+        }
+      },
       close: (code, reason, wasClean) => this.#state <= OPEN && this.#finish(code, reason, wasClean),
     });
+    this.#shutDown = (next) => {
+      if (next <= this.#state) return false;
+      this.#state = next;
+      cancel();
+      clock.clearTimeout(heartbeatTimer);
+      this.#current?.close();
+      return true;
+    };
   }
 
   get readyState(): ReadyState {
@@ -132,74 +189,13 @@ export class SockwireSocket extends EventTarget {
   /** Close with 1000 or an application code (3000-4999) and a reason of at most 123 UTF-8 bytes. */
   close(code?: number, reason?: string): void {
     checkCloseArguments(code, reason);
-    if (!this.#setState(CLOSING)) return;
-    this.#stop();
+    if (!this.#shutDown(CLOSING)) return;
     // The close event comes later, as a WebSocket's does: code right after close() still sees CLOSING.
     queueMicrotask(() => this.#finish(code ?? NORMAL, reason ?? 'Normal closure', true));
   }
 
-  /** States only move forward: CONNECTING, OPEN, CLOSING, CLOSED (steps may be skipped). */
-  #setState(next: ReadyState): boolean {
-    if (next <= this.#state) return false;
-    this.#state = next;
-    return true;
-  }
-
-  #receive(frame: ServerFrame): void {
-    this.#lastReceived = this.#clock.now();
-    switch (frame.type) {
-      case 'open':
-        // A second open frame: the server restarted and made a new session under our id.
-        this.#finish(ABNORMAL, 'Server lost session', false);
-        break;
-      case 'heartbeat':
-        // The server does send heartbeats on this transport: from now on, silence means trouble.
-        if (!this.#watching) this.#watchHeartbeat();
-        this.dispatchEvent(new Event('heartbeat'));
-        break;
-      case 'messages':
-        for (const data of frame.messages) {
-          // A handler may have closed the socket half-way through a batch.
-          if (this.#state !== OPEN) break;
-          this.dispatchEvent(new MessageEvent('message', { data }));
-        }
-        break;
-      case 'close':
-        this.#finish(frame.code, frame.reason, true);
-        break;
-    }
-  }
-
-  /**
-   * One timer per heartbeat period rather than one per frame: it wakes when the period would end if nothing
-   * more arrived, and re-arms for the remainder if something did.
-   */
-  #watchHeartbeat(): void {
-    const limit = this.#options.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
-    this.#watching = true;
-    if (limit <= 0) return;
-    const clock = this.#clock;
-    const check = (): void => {
-      const idle = clock.now() - this.#lastReceived;
-      if (idle < limit) {
-        this.#heartbeatTimer = clock.setTimeout(check, limit - idle);
-      } else {
-        this.#finish(HEARTBEAT_TIMEOUT, `Heartbeat timed out after ${idle} ms`, false);
-      }
-    };
-    this.#heartbeatTimer = clock.setTimeout(check, limit);
-  }
-
-  /** Let go of everything running: /info, negotiation, transport, timers. Idempotent. */
-  #stop(): void {
-    this.#cancel();
-    this.#clock.clearTimeout(this.#heartbeatTimer);
-    this.#current?.close();
-  }
-
   #finish(code: number, reason: string, wasClean: boolean): void {
-    if (!this.#setState(CLOSED)) return;
-    this.#stop();
+    if (!this.#shutDown(CLOSED)) return;
     if (!wasClean) this.dispatchEvent(new Event('error'));
     this.dispatchEvent(new SockwireCloseEvent(code, reason, wasClean));
   }

@@ -19,7 +19,7 @@ export function checkCloseArguments(code: number | undefined, reason: string | u
   if (code !== undefined && !isApplicationCloseCode(code)) {
     throw new DOMException(`Close code ${code} is not 1000 or 3000-4999`, 'InvalidAccessError');
   }
-  if (reason !== undefined && utf8Length(reason) > 123) {
+  if (reason && utf8Length(reason) > 123) {
     throw new DOMException('Close reason over 123 bytes', 'SyntaxError');
   }
 }

@@ -147,7 +147,7 @@ describe('receiving over HTTP (fake fetch and EventSource, fake timers)', () => 
     const events = recordEvents(socket, ['open', 'message', 'error', 'close']);
     await advance(10);
     const first = FakeEventSource.last();
-    expect(first.url).toMatch(/\/eventsource$/);
+    expect(first.url).toMatch(/\/eventsource\?sw_key=new$/);
     first.frame('o');
     first.frame('a["x"]');
     first.error();

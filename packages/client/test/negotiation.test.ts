@@ -36,7 +36,7 @@ describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () 
     expect(http.requests[0]?.url).toBe('https://example.test/echo/info?token=abc');
     await advance(10);
     expect(http.last('xhr_streaming').url).toMatch(
-      /^https:\/\/example\.test\/echo\/\d{3}\/\w+\/xhr_streaming\?token=abc$/,
+      /^https:\/\/example\.test\/echo\/\d{3}\/\w+\/xhr_streaming\?token=abc&sw_key=new$/,
     );
   });
 

@@ -1,3 +1,13 @@
+/*
+ * The codes this package's own code uses, also as plain constants (not exported from the package): a minifier
+ * inlines a constant (`1009`) where it must keep a property read of the exported table (`t.MESSAGE_TOO_BIG`)
+ * at every use, and the client's script-tag files bundle this package.
+ */
+export const NORMAL = 1000;
+export const PROTOCOL_ERROR = 1002;
+export const POLICY_VIOLATION = 1008;
+export const MESSAGE_TOO_BIG = 1009;
+
 /**
  * Close codes seen on a SockJS connection, with the reason text each one carries on the wire.
  *
@@ -6,20 +16,20 @@
  */
 export const CloseCode = {
   /** Normal closure, by either side. */
-  NORMAL: 1000,
+  NORMAL,
   /** The server is shutting down or the page is going away. Reconnecting elsewhere is expected. */
   GOING_AWAY: 1001,
   /**
    * A protocol error: a malformed frame, or an HTTP receiving request aborted mid-session
    * ("Connection interrupted"). Messages may have been lost.
    */
-  PROTOCOL_ERROR: 1002,
+  PROTOCOL_ERROR,
   /** The transport died without a close frame (client side only; never sent on the wire). */
   ABNORMAL: 1006,
   /** The origin of the request is not allowed, or the request broke a server policy. */
-  POLICY_VIOLATION: 1008,
+  POLICY_VIOLATION,
   /** An inbound message was larger than the receiver's limit. */
-  MESSAGE_TOO_BIG: 1009,
+  MESSAGE_TOO_BIG,
   /** The server hit an unexpected error. */
   INTERNAL_ERROR: 1011,
   /** The client tried every transport and none opened. */
@@ -66,12 +76,10 @@ export const CloseReason: Readonly<Record<number, string>> = {
  * interrupted sessions) is transient.
  */
 export function isRetryableClose(code: number): boolean {
-  return (
-    !isApplicationCloseCode(code) && code !== CloseCode.POLICY_VIOLATION && code !== CloseCode.MESSAGE_TOO_BIG
-  );
+  return !isApplicationCloseCode(code) && code !== POLICY_VIOLATION && code !== MESSAGE_TOO_BIG;
 }
 
 /** Codes an application may pass to `close()` (the W3C WebSocket rule). */
 export function isApplicationCloseCode(code: number): boolean {
-  return code === CloseCode.NORMAL || (code >= 3000 && code <= 4999);
+  return code === NORMAL || (code >= 3000 && code <= 4999);
 }

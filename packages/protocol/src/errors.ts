@@ -1,4 +1,4 @@
-import { CloseCode } from './close-codes.js';
+import { PROTOCOL_ERROR } from './close-codes.js';
 
 /** Stable identifiers for everything the codec can reject. */
 export type ProtocolErrorCode =
@@ -20,7 +20,7 @@ export class SockJSProtocolError extends Error {
   declare readonly code: ProtocolErrorCode;
   declare readonly closeCode: number;
 
-  constructor(code: ProtocolErrorCode, message: string, closeCode: number = CloseCode.PROTOCOL_ERROR) {
+  constructor(code: ProtocolErrorCode, message: string, closeCode: number = PROTOCOL_ERROR) {
     super(message);
     this.code = code;
     this.closeCode = closeCode;

@@ -1,11 +1,13 @@
-import { CloseCode } from './close-codes.js';
+import { MESSAGE_TOO_BIG } from './close-codes.js';
 import { SockJSProtocolError } from './errors.js';
 import { quote } from './json-quote.js';
+import { isSessionKey } from './session-key.js';
 
 /**
  * SockJS server-to-client frames. Each transport wraps these strings in its own framing (see `framing.ts`).
  *
  * - `o`            the session is open
+ * - `o{"key":"k"}` the session is open and bound to key `k` (Sockwire's extension: see session-key.ts)
  * - `h`            heartbeat
  * - `a["m1",...]`  one or more messages
  * - `m"msg"`       a single message (legacy; accepted, never produced)
@@ -35,7 +37,7 @@ export function encodeClose(code: number, reason: string): string {
 }
 
 export type ServerFrame =
-  | { readonly type: 'open' }
+  | { readonly type: 'open'; readonly key?: string }
   | { readonly type: 'heartbeat' }
   | { readonly type: 'messages'; readonly messages: readonly string[] }
   | { readonly type: 'close'; readonly code: number; readonly reason: string };
@@ -56,6 +58,15 @@ export function decodeServerFrame(frame: string): ServerFrame {
   if (frame === 'o') return { type: 'open' };
   if (frame === 'h') return { type: 'heartbeat' };
   switch (frame.charAt(0)) {
+    case 'o': {
+      if (frame.charAt(1) !== '{') break;
+      // The client pastes the key into its URLs as it is: only a well-formed key (base64url) may get there.
+      const key = (parseJson(frame.slice(1), 'open') as { key?: unknown } | null)?.key;
+      if (typeof key !== 'string' || !isSessionKey(key)) {
+        throw new SockJSProtocolError('ERR_BAD_PAYLOAD', 'Malformed open frame');
+      }
+      return { type: 'open', key };
+    }
     case 'a': {
       const value = parseJson(frame.slice(1), 'message');
       if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) {
@@ -137,7 +148,7 @@ function checkLength(payload: string, limits: PayloadLimits | undefined): void {
     throw new SockJSProtocolError(
       'ERR_TOO_LARGE',
       `Payload of ${payload.length} characters exceeds the limit of ${limits.maxLength}`,
-      CloseCode.MESSAGE_TOO_BIG,
+      MESSAGE_TOO_BIG,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { CloseCode } from './close-codes.js';
+import { MESSAGE_TOO_BIG, PROTOCOL_ERROR } from './close-codes.js';
 import { SockJSProtocolError } from './errors.js';
 import { quoteForScript } from './json-quote.js';
 
@@ -63,18 +63,10 @@ const CALLBACK_NAME = /^[a-zA-Z0-9_.-]+$/;
  */
 export function validateCallback(callback: string | null | undefined): string {
   if (callback === null || callback === undefined || callback === '') {
-    throw new SockJSProtocolError(
-      'ERR_BAD_CALLBACK',
-      '"callback" parameter required',
-      CloseCode.PROTOCOL_ERROR,
-    );
+    throw new SockJSProtocolError('ERR_BAD_CALLBACK', '"callback" parameter required', PROTOCOL_ERROR);
   }
   if (!CALLBACK_NAME.test(callback)) {
-    throw new SockJSProtocolError(
-      'ERR_BAD_CALLBACK',
-      'invalid "callback" parameter',
-      CloseCode.PROTOCOL_ERROR,
-    );
+    throw new SockJSProtocolError('ERR_BAD_CALLBACK', 'invalid "callback" parameter', PROTOCOL_ERROR);
   }
   return callback;
 }
@@ -139,7 +131,7 @@ export class XhrStreamDecoder {
       throw new SockJSProtocolError(
         'ERR_TOO_LARGE',
         `Frame over ${this.#maxLineLength} characters`,
-        CloseCode.MESSAGE_TOO_BIG,
+        MESSAGE_TOO_BIG,
       );
     }
     return lines;
@@ -179,7 +171,7 @@ export class EventStreamDecoder {
       throw new SockJSProtocolError(
         'ERR_TOO_LARGE',
         `Event-stream line exceeds the limit of ${this.limits.maxLineLength} characters`,
-        CloseCode.MESSAGE_TOO_BIG,
+        MESSAGE_TOO_BIG,
       );
     }
     return events;

@@ -27,3 +27,11 @@ export {
   xhrFrame,
 } from './framing.js';
 export { quote, quoteClientMessage, quoteForScript } from './json-quote.js';
+export {
+  encodeKeyedOpen,
+  isSessionKey,
+  readSessionKey,
+  SESSION_KEY_PARAM,
+  SESSION_KEY_REQUEST,
+  withSessionKey,
+} from './session-key.js';

@@ -55,7 +55,13 @@ export type {
   TransportName,
 } from './connection.js';
 export { ReadyState } from './connection.js';
-export type { AllowedOrigins, ServerOptions, WebSocketProtocols } from './options.js';
+export type {
+  AllowedHosts,
+  AllowedOrigins,
+  RequestInfo,
+  ServerOptions,
+  WebSocketProtocols,
+} from './options.js';
 export { DEFAULTS } from './options.js';
 export {
   createServer,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SessionBus } from './cluster/session-bus.js';
+import type { RelayedRequest, SessionBus } from './cluster/session-bus.js';
 import type { Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -47,6 +47,12 @@ export type AllowedHosts = 'auto' | '*' | readonly string[];
  * Subprotocols the WebSocket transports accept, in preference order, or a function choosing one of those the
  * client offered (return false to choose none).
  */
+/**
+ * What session hooks see of an HTTP request: its headers, URL and peer. (In a cluster the request may have
+ * reached another node, which passed these along.)
+ */
+export type RequestInfo = RelayedRequest;
+
 export type WebSocketProtocols =
   | readonly string[]
   | ((offered: ReadonlySet<string>, request: IncomingMessage) => string | false);
@@ -106,6 +112,34 @@ export interface ServerOptions {
   /** See {@link WebSocketProtocols}. Default: none. */
   webSocketProtocols?: WebSocketProtocols;
   /**
+   * Session keys bind an HTTP session to the client that opened it (see SECURITY.md). Sockwire's client asks
+   * for one on every session; with `'offered'` (the default) sessions of clients that do not ask (sockjs-client,
+   * Spring's client) are still served, unbound; `'required'` refuses them with 403.
+   */
+  sessionKeys?: 'offered' | 'required';
+  /**
+   * Bind each HTTP session to the credentials it was opened with: called on the request that opens a session
+   * and on every later request of it; a request whose owner differs (or is missing when the session has one)
+   * gets 403. Return e.g. the value of your login cookie. Default: none. It protects the sessions of every
+   * client, sockjs-client's too.
+   */
+  sessionOwner?: (request: RequestInfo) => string | null | undefined;
+  /**
+   * Sessions this server holds at once (open connections of every transport plus HTTP session ids still
+   * remembered); a session past it is refused with 503 naming this option. Default 100 000.
+   */
+  maxSessions?: number;
+  /**
+   * Sessions one client address may hold at once on this server; past it, 429 naming this option. Default
+   * 1 000. Behind a proxy every client has the proxy's address: set `clientAddress` to read the real one.
+   */
+  maxSessionsPerAddress?: number;
+  /**
+   * The client address that `maxSessionsPerAddress` counts. Default: the TCP peer's address. Behind a trusted
+   * proxy, read what it adds, e.g. `(r) => String(r.headers['x-forwarded-for'] ?? r.remoteAddress).split(',')[0]`.
+   */
+  clientAddress?: (request: RequestInfo) => string;
+  /**
    * Join a cluster: nodes behind a plain round-robin balancer serve each other's HTTP sessions through this
    * bus (`createRedisSessionBus`, or `LocalSessionHub` in one process). Default: none (one node).
    */
@@ -136,6 +170,11 @@ export interface ResolvedOptions {
   readonly highWaterMark: number;
   readonly maxBufferedBytes: number;
   readonly webSocketProtocols: WebSocketProtocols;
+  readonly sessionKeys: 'offered' | 'required';
+  readonly sessionOwner: ((request: RequestInfo) => string | null | undefined) | null;
+  readonly maxSessions: number;
+  readonly maxSessionsPerAddress: number;
+  readonly clientAddress: (request: RequestInfo) => string;
   readonly cluster: SessionBus | null;
   readonly timers: Timers;
   readonly log: (severity: 'debug' | 'info' | 'error', message: string) => void;
@@ -165,6 +204,9 @@ export const DEFAULTS = {
   highWaterMark: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
   webSocketProtocols: [] as readonly string[],
+  sessionKeys: 'offered',
+  maxSessions: 100_000,
+  maxSessionsPerAddress: 1_000,
 } as const;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -172,6 +214,24 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isFinite(value) || value <= 0) {
     throw new TypeError(
       `Sockwire: option ${name} must be a positive number of ${/(Delay|Timeout)$/.test(name) ? 'milliseconds' : 'bytes'}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`Sockwire: option ${name} must be a positive whole number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkedSessionKeys(value: string | undefined): 'offered' | 'required' {
+  if (value === undefined) return DEFAULTS.sessionKeys;
+  if (value !== 'offered' && value !== 'required') {
+    throw new TypeError(
+      `Sockwire: option sessionKeys must be 'offered' or 'required', got ${JSON.stringify(value)}`,
     );
   }
   return value;
@@ -208,6 +268,15 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     highWaterMark,
     maxBufferedBytes,
     webSocketProtocols: options.webSocketProtocols ?? DEFAULTS.webSocketProtocols,
+    sessionKeys: checkedSessionKeys(options.sessionKeys),
+    sessionOwner: options.sessionOwner ?? null,
+    maxSessions: count('maxSessions', options.maxSessions, DEFAULTS.maxSessions),
+    maxSessionsPerAddress: count(
+      'maxSessionsPerAddress',
+      options.maxSessionsPerAddress,
+      DEFAULTS.maxSessionsPerAddress,
+    ),
+    clientAddress: options.clientAddress ?? ((request) => request.remoteAddress),
     cluster: options.cluster ?? null,
     timers: options.timers ?? systemTimers,
     log: options.log ?? (() => {}),

@@ -12,6 +12,8 @@ import { install } from './sockjs/install.js';
 import { routeRequest, routeUpgrade } from './sockjs/router.js';
 import type { SockjsService } from './sockjs/service.js';
 import { Session, type SessionHost } from './sockjs/session.js';
+import { bindNew, checkBinding, presentedBy, type Refusal } from './sockjs/session-binding.js';
+import { SessionQuota } from './sockjs/session-quota.js';
 import { rawWebSocketMaxPayload } from './sockjs/transports/raw-websocket.js';
 
 export interface SockwireServerEvents {
@@ -51,6 +53,8 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
   readonly ready: Promise<void>;
   private readonly sessions = new Map<string, Session>();
   private readonly live = new Set<Connection>();
+  /** Every session and raw WebSocket held, against maxSessions and maxSessionsPerAddress. */
+  private readonly quota: SessionQuota<Connection>;
   private readonly uninstallers: Array<() => void> = [];
   private prefix: string;
   private closed = false;
@@ -59,6 +63,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     super();
     this.options = resolveOptions(options);
     this.prefix = this.options.prefix;
+    this.quota = new SessionQuota(this.options);
     const protocols = this.options.webSocketProtocols;
     const webSocketOptions = {
       noServer: true,
@@ -71,7 +76,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     };
     this.webSocketServer = new WebSocketServer({
       ...webSocketOptions,
-      maxPayload: this.options.maxMessageSize,
+      maxPayload: rawWebSocketMaxPayload(this.options),
     });
     this.rawWebSocketServer = new WebSocketServer({
       ...webSocketOptions,
@@ -177,11 +182,22 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
 
   // ---- SockjsService / SessionHost --------------------------------------------------------------
 
-  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session {
+  /**
+   * The session a receiving request is for: the existing one if the request may use it, else a new one bound
+   * as the request asks (session-binding.ts), if the quotas allow; otherwise the refusal to answer.
+   */
+  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session | Refusal {
+    const presented = presentedBy(this.options, request);
     const existing = this.sessions.get(sessionId);
-    if (existing !== undefined) return existing;
-    const session = new Session(this, { transport, request, prefix: this.prefix, sessionId });
+    if (existing !== undefined) return checkBinding(existing.binding, presented) ?? existing;
+    const binding = bindNew(this.options, presented);
+    if ('status' in binding) return binding;
+    const address = this.options.clientAddress(request);
+    const full = this.quota.refusal(address);
+    if (full !== null) return full;
+    const session = new Session(this, { transport, request, prefix: this.prefix, sessionId, binding });
     this.sessions.set(sessionId, session);
+    this.quota.hold(session, address);
     return session;
   }
 
@@ -189,19 +205,34 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
     return this.sessions.get(sessionId);
   }
 
+  /** Null when a WebSocket from this request fits the session quotas; the refusal otherwise. */
+  admitUpgrade(request: IncomingMessage): Refusal | null {
+    return this.quota.refusal(this.options.clientAddress(requestInfo(request)));
+  }
+
   createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session {
-    return new Session(this, {
+    const info = requestInfo(request);
+    const session = new Session(this, {
       transport,
-      request: requestInfo(request),
+      request: info,
       prefix: this.prefix,
       sessionId: null,
       subprotocol,
     });
+    this.quota.hold(session, this.options.clientAddress(info));
+    return session;
   }
 
   announce(connection: Connection): void {
     this.live.add(connection);
-    connection.once('close', () => this.live.delete(connection));
+    if (!(connection instanceof Session)) {
+      // A raw WebSocket: held here (sessions are held from their creation, released in `removed`).
+      this.quota.hold(connection, this.options.clientAddress(connection));
+    }
+    connection.once('close', () => {
+      this.live.delete(connection);
+      if (!(connection instanceof Session)) this.quota.release(connection);
+    });
     this.emit('connection', connection);
   }
 
@@ -210,6 +241,7 @@ export class SockwireServer extends EventEmitter<SockwireServerEvents> implement
   }
 
   removed(session: Session): void {
+    this.quota.release(session);
     if (session.sessionId !== null && this.sessions.get(session.sessionId) === session) {
       this.sessions.delete(session.sessionId);
       this.options.cluster?.release(session.sessionId);

@@ -18,14 +18,14 @@ export function fetchReceiver(path: string): Receiver {
         credentials: context.credentials,
         signal: controller.signal,
       });
-      if (response.status !== 200 || response.body === null) throw new Error('HTTP ' + response.status);
+      if (response.status !== 200 || !response.body) throw new Error('HTTP ' + response.status);
       const reader = response.body.getReader();
       const text = new TextDecoder();
       const lines = new XhrStreamDecoder();
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return sink.end();
-        for (const frame of lines.push(text.decode(value, { stream: true }))) sink.frame(frame);
+        const result = await reader.read();
+        if (result.done) return sink.end();
+        for (const frame of lines.push(text.decode(result.value, { stream: true }))) sink.frame(frame);
       }
     };
     read().catch((error: unknown) => {

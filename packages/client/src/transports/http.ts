@@ -38,7 +38,8 @@ export function httpTransport(
     enabled,
     open(context, listener) {
       let closed = false;
-      let abort = (): void => {};
+      // Set by the first poll() below, before anything can call it.
+      let abort: () => void;
       const fail = (code: number, reason: string): void => {
         if (closed) return;
         closed = true;

@@ -5,7 +5,7 @@ import type { TransportFactory } from './transport.js';
 export const WebSocketTransport: TransportFactory = {
   transportName: 'websocket',
   heartbeatsOptional: true,
-  enabled: (env, info) => env.WebSocket !== undefined && info.websocket,
+  enabled: (env, info) => !!env.WebSocket && info.websocket,
   open({ env, url }, listener) {
     const Ctor = env.WebSocket as NonNullable<typeof env.WebSocket>;
     const ws = new Ctor(url('websocket').replace(/^http/, 'ws'));

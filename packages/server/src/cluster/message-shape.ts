@@ -71,8 +71,15 @@ const isSessionId = boundedText(SESSION_ID, MAX_URL);
 const isCallback = boundedText(CALLBACK, MAX_URL);
 const isData: Check = (value) => typeof value === 'string' && value.length <= MAX_DATA;
 const isTransport: Check = (value) => typeof value === 'string' && TRANSPORTS.has(value);
-/** Owners answer a relayed send with 204 (taken) or 404 (no such session); the edge writes it as is. */
-const isStatus: Check = (value) => value === 204 || value === 404;
+/**
+ * Owners answer a relayed send with 204 (taken), 403 (not this client's session) or 404 (no such session);
+ * the edge writes it as is.
+ */
+const isStatus: Check = (value) => value === 204 || value === 403 || value === 404;
+/** The session key a send carried (session-binding.ts): `new` or base64url, as the edge accepted it. */
+const isSessionKeyText = boundedText(/^[A-Za-z0-9_-]+$/, 64);
+/** What the application's `sessionOwner` returned for the send's request: compared, never interpreted. */
+const isOwner: Check = (value) => typeof value === 'string' && value.length <= MAX_URL;
 /** `socket.remoteAddress`, or '' when Node no longer knows it (see requestInfo). */
 const isAddressText = boundedText(PRINTABLE, MAX_NODE_ID);
 const isAddress: Check = (value) => value === '' || isAddressText(value);
@@ -152,6 +159,8 @@ const SHAPES: Readonly<Record<NodeMessage['t'], Shape>> = {
     from: required(isNodeId),
     sid: required(isSessionId),
     messages: required(isMessages),
+    key: optional(isSessionKeyText),
+    owner: optional(isOwner),
   },
   abort: { req: required(isRequestId) },
   write: { req: required(isRequestId), data: required(isData) },

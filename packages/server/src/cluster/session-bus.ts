@@ -35,6 +35,10 @@ export type NodeMessage =
       readonly from: string;
       readonly sid: string;
       readonly messages: string[];
+      /** The session key the send carried, if any (session-binding.ts). */
+      readonly key?: string;
+      /** The send's owner per the application's `sessionOwner`, if it has one. */
+      readonly owner?: string;
     }
   /** Relaying node → owner: the client went away from a relayed receiving request. */
   | { readonly t: 'abort'; readonly req: string }
@@ -44,7 +48,7 @@ export type NodeMessage =
   | { readonly t: 'end'; readonly req: string; readonly data?: string }
   /** Owner → relaying node: drop the relayed response's connection. */
   | { readonly t: 'destroy'; readonly req: string }
-  /** Owner → relaying node: the answer to a `send` (204 taken, 404 no such session). */
+  /** Owner → relaying node: the answer to a `send` (204 taken, 403 not this client's, 404 no such session). */
   | { readonly t: 'reply'; readonly req: string; readonly status: number };
 
 /** Where a session lives, as far as the cluster knows. */

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { CloseCode, encodeClose } from '@sockwire/protocol';
 import type { NodeMessage, RelayedRequest, SessionBus } from '../cluster/session-bus.js';
 import type { Timers } from '../timers.js';
 import { HttpReceiver } from './http-receiver.js';
 import { LOST_FRAME, type ReceivingRequest, receivingSpec } from './receiving.js';
 import { RemoteResponse } from './remote-response.js';
 import type { Session } from './session.js';
+import { checkBinding, type Presented, type Refusal } from './session-binding.js';
 
 /** Where a request for a session must be served. */
 export type Route =
@@ -19,7 +21,11 @@ export interface RelayHost {
   readonly heartbeatDelay: number;
   readonly responseLimit: number;
   findSession(sessionId: string): Session | undefined;
-  openSession(sessionId: string, transport: ReceivingRequest['transport'], request: RelayedRequest): Session;
+  openSession(
+    sessionId: string,
+    transport: ReceivingRequest['transport'],
+    request: RelayedRequest,
+  ): Session | Refusal;
   log(severity: 'debug' | 'info' | 'error', message: string): void;
 }
 
@@ -121,8 +127,11 @@ export class ClusterRelay {
     );
   }
 
-  /** Relay a send; resolves with the status to answer (204, 404, or 503 when the owner does not answer). */
-  relaySend(owner: string, sessionId: string, messages: string[]): Promise<number> {
+  /**
+   * Relay a send with what its request presented (session-binding.ts); resolves with the status to answer
+   * (204, 403, 404, or 503 when the owner does not answer).
+   */
+  relaySend(owner: string, sessionId: string, messages: string[], presented: Presented): Promise<number> {
     const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
     return new Promise((resolve) => {
       const timer = this.host.timers.setTimeout(() => {
@@ -130,7 +139,15 @@ export class ClusterRelay {
         resolve(503);
       }, SEND_TIMEOUT_MS);
       this.sends.set(req, { resolve, timer });
-      this.bus.send(owner, { t: 'send', req, from: this.bus.nodeId, sid: sessionId, messages });
+      this.bus.send(owner, {
+        t: 'send',
+        req,
+        from: this.bus.nodeId,
+        sid: sessionId,
+        messages,
+        ...(presented.key === null ? {} : { key: presented.key }),
+        ...(presented.owner === null ? {} : { owner: presented.owner }),
+      });
     });
   }
 
@@ -153,7 +170,10 @@ export class ClusterRelay {
         return;
       case 'send': {
         const session = this.host.findSession(message.sid);
-        const taken = session !== undefined && !session.isClosed;
+        const found = session !== undefined && !session.isClosed;
+        const presented = { key: message.key ?? null, owner: message.owner ?? null };
+        const refused = found && checkBinding(session.binding, presented) !== null;
+        const taken = found && !refused;
         try {
           if (taken) session.receive(message.messages);
         } catch (error) {
@@ -161,7 +181,8 @@ export class ClusterRelay {
           // is answered first); the error must not reach the bus, which would count it as a bad message.
           this.host.log('error', `relayed send: ${(error as Error).message}`);
         }
-        this.bus.send(message.from, { t: 'reply', req: message.req, status: taken ? 204 : 404 });
+        const status = taken ? 204 : refused ? 403 : 404;
+        this.bus.send(message.from, { t: 'reply', req: message.req, status });
         return;
       }
       case 'abort':
@@ -230,6 +251,11 @@ export class ClusterRelay {
   private serveAttach(message: Extract<NodeMessage, { t: 'attach' }>, sink: RemoteResponse): void {
     const spec = receivingSpec(message);
     const session = this.host.openSession(message.sid, message.transport, message.request);
+    if ('status' in session) {
+      // The edge has answered 200 already: the refusal goes as a close frame, which ends the client's attempt.
+      sink.end(spec.frame(encodeClose(CloseCode.POLICY_VIOLATION, session.message.trim())));
+      return;
+    }
     const limit = spec.streaming ? this.host.responseLimit : 0;
     session.attach(new HttpReceiver(message.transport, sink, spec.frame, limit, this.host.timers));
   }

@@ -190,6 +190,23 @@ export function sessionHeaders(
   return headers;
 }
 
+/**
+ * Refuse a session request (binding, quotas: see session-binding.ts) with its status and the text that says
+ * why, readable by the page that made it (CORS), never cached.
+ */
+export function sendRefusal(
+  options: ResolvedOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  refusal: { readonly status: number; readonly message: string },
+): void {
+  const headers: OutgoingHttpHeaders = {};
+  noCacheHeaders(headers);
+  corsHeaders(options, request, headers);
+  if (refusal.status === 503) headers['Retry-After'] = 5;
+  sendText(response, refusal.status, refusal.message, headers);
+}
+
 /** The parts of an HTTP request a session keeps (they can travel between cluster nodes). */
 export function requestInfo(request: IncomingMessage): RelayedRequest {
   return {

@@ -11,7 +11,7 @@ import {
   xhrFrame,
 } from '@sockwire/protocol';
 import type { TransportName } from '../connection.js';
-import { requestInfo, sendText, sessionHeaders } from './http.js';
+import { requestInfo, sendRefusal, sendText, sessionHeaders } from './http.js';
 import { HttpReceiver } from './http-receiver.js';
 import type { SockjsService } from './service.js';
 
@@ -142,9 +142,13 @@ function serveLocally(
   sessionId: string,
   receiving: ReceivingRequest,
 ): void {
+  const session = service.openSession(sessionId, receiving.transport, requestInfo(request));
+  if ('status' in session) {
+    sendRefusal(service.options, request, response, session);
+    return;
+  }
   const spec = receivingSpec(receiving);
   const headers = sessionHeaders(service.options, request, response, spec.contentType);
-  const session = service.openSession(sessionId, receiving.transport, requestInfo(request));
   const { timers } = service.options;
   if (spec.streaming) {
     response.writeHead(200, headers);

@@ -5,6 +5,13 @@ import { hostRefusal, isHostAllowed } from './host.js';
 import { NOSNIFF, sendEmpty, sendText } from './http.js';
 import { isOriginAllowed, originRefusal } from './origin.js';
 import type { SockjsService } from './service.js';
+import {
+  BAD_ID_MESSAGE,
+  CROSS_SITE_MESSAGE,
+  isCrossSiteWithoutOrigin,
+  SERVER_ID_FORMAT,
+  SESSION_ID_FORMAT,
+} from './session-binding.js';
 import { handleEventSource } from './transports/eventsource.js';
 import { handleHtmlfile } from './transports/htmlfile.js';
 import { handleJsonpPolling } from './transports/jsonp.js';
@@ -14,7 +21,10 @@ import { runWebSocketSession } from './transports/websocket.js';
 import { handleXhrPolling } from './transports/xhr-polling.js';
 import { handleXhrStreaming } from './transports/xhr-streaming.js';
 
-/** `/<server>/<session>/<transport>`: ids are any non-empty text without `/` or `.`. */
+/**
+ * `/<server>/<session>/<transport>`. Ids are then checked against session-binding.ts's formats (the protocol
+ * suite's legacy mode takes any non-empty text without `/` or `.`).
+ */
 const SESSION_PATH = /^\/([^/.]+)\/([^/.]+)\/([a-z_]+)$/;
 const IFRAME_PATH = /^\/iframe[0-9a-z._-]*\.html$/;
 const IFRAME_OFF =
@@ -136,8 +146,17 @@ export function routeRequest(
     sendEmpty(response, 405, { Allow: route.methods });
     return;
   }
+  if (!idsAllowed(service, match[1] as string, sessionId)) {
+    sendText(response, 400, BAD_ID_MESSAGE);
+    return;
+  }
   if (!isOriginAllowed(service.options.allowedOrigins, request)) {
     refuseOrigin(request, response);
+    return;
+  }
+  // The script-injecting transports are cross-site no-cors loads by design, and served only under '*'.
+  if (route.legacy !== true && isCrossSiteWithoutOrigin(request)) {
+    sendText(response, 403, CROSS_SITE_MESSAGE);
     return;
   }
   const result = handler(service, request, response, sessionId, query);
@@ -147,6 +166,12 @@ export function routeRequest(
       sendText(response, 500, 'Internal server error\n');
     });
   }
+}
+
+function idsAllowed(service: SockjsService, serverId: string, sessionId: string): boolean {
+  return (
+    service.options.protocolSuite || (SERVER_ID_FORMAT.test(serverId) && SESSION_ID_FORMAT.test(sessionId))
+  );
 }
 
 /** A WebSocket URL reached as a plain HTTP request: it is not an upgrade (or a proxy stripped the headers). */
@@ -200,6 +225,10 @@ export function routeUpgrade(
     refuseUpgrade(socket, 404, 'Not Found', 'Not found\n');
     return;
   }
+  if (match !== null && !idsAllowed(service, match[1] as string, match[2] as string)) {
+    refuseUpgrade(socket, 400, 'Bad Request', BAD_ID_MESSAGE);
+    return;
+  }
   if (!service.options.websocket) {
     refuseUpgrade(socket, 404, 'Not Found', 'Not found: WebSocket is disabled on this server\n');
     return;
@@ -220,6 +249,12 @@ export function routeUpgrade(
       'Bad Request',
       'Unsupported WebSocket handshake: only RFC 6455 (version 13) is spoken\n',
     );
+    return;
+  }
+  const full = service.admitUpgrade(request);
+  if (full !== null) {
+    const status = full.status === 429 ? 'Too Many Requests' : 'Service Unavailable';
+    refuseUpgrade(socket, full.status, status, full.message);
     return;
   }
   const server = raw ? service.rawWebSocketServer : service.webSocketServer;

@@ -5,6 +5,7 @@ import type { Connection, TransportName } from '../connection.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ClusterRelay } from './cluster-relay.js';
 import type { Session } from './session.js';
+import type { Refusal } from './session-binding.js';
 
 /** What the endpoint and transport handlers need from the server that routes to them. */
 export interface SockjsService {
@@ -14,8 +15,13 @@ export interface SockjsService {
   readonly rawWebSocketServer: WebSocketServer;
   /** Cross-node routing when the server is part of a cluster, else null. */
   readonly relay: ClusterRelay | null;
-  /** The existing session for `sessionId`, or a new one created by this receiving request. */
-  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session;
+  /**
+   * The existing session for `sessionId` if this request may use it, or a new one created by this receiving
+   * request; otherwise the refusal to answer (binding, quotas).
+   */
+  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session | Refusal;
+  /** Null when a WebSocket from this request fits the session quotas; the refusal otherwise. */
+  admitUpgrade(request: IncomingMessage): Refusal | null;
   findSession(sessionId: string): Session | undefined;
   /** A session not kept in the table (WebSocket): the server still tracks it for stats and shutdown. */
   createDetachedSession(transport: TransportName, request: IncomingMessage, subprotocol: string): Session;

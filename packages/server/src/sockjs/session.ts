@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { CloseCode, CloseReason, encodeClose, HEARTBEAT_FRAME, OPEN_FRAME } from '@sockwire/protocol';
+import {
+  CloseCode,
+  CloseReason,
+  encodeClose,
+  encodeKeyedOpen,
+  HEARTBEAT_FRAME,
+  OPEN_FRAME,
+} from '@sockwire/protocol';
 import type { RelayedRequest } from '../cluster/session-bus.js';
 import {
   type CloseInfo,
@@ -14,12 +21,15 @@ import type { ResolvedOptions } from '../options.js';
 import { restartTimeout } from '../timers.js';
 import { newConnectionId } from './http.js';
 import type { Receiver } from './receiver.js';
+import type { Binding } from './session-binding.js';
 import { messagesFrame, quoteOnce } from './shared-frames.js';
 
 const ANOTHER_CONNECTION_FRAME = encodeClose(
   CloseCode.ANOTHER_CONNECTION,
   CloseReason[CloseCode.ANOTHER_CONNECTION] as string,
 );
+
+const UNBOUND: Binding = { key: null, owner: null };
 
 const READY_STATE: Record<ConnectionState, ReadyState> = {
   connecting: ReadyState.CONNECTING,
@@ -58,6 +68,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   readonly prefix: string;
   /** The SockJS session id (null for WebSocket sessions, which are not looked up by id). */
   readonly sessionId: string | null;
+  /** Who may use this session (see session-binding.ts); WebSocket sessions need none: the socket is theirs. */
+  readonly binding: Binding;
 
   private currentState: ConnectionState = 'connecting';
   private receiver: Receiver | null = null;
@@ -73,6 +85,8 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   private needDrain = false;
   private closeInfo: CloseInfo | null = null;
   private closeFrame: string | null = null;
+  /** Set by relaxMessageLimit; read by the WebSocket transport. */
+  messageLimitRelaxed = false;
   private heartbeatTimer: unknown = null;
   /** Disconnect delay while open without a receiver; tombstone lifetime once closed. */
   private lifetimeTimer: unknown = null;
@@ -87,12 +101,14 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
       prefix: string;
       sessionId: string | null;
       subprotocol?: string;
+      binding?: Binding;
     },
   ) {
     super();
     this.host = host;
     this.transport = init.transport;
     this.sessionId = init.sessionId;
+    this.binding = init.binding ?? UNBOUND;
     this.subprotocol = init.subprotocol ?? '';
     this.remoteAddress = init.request.remoteAddress;
     this.remotePort = init.request.remotePort;
@@ -148,12 +164,21 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
     });
     if (this.currentState === 'connecting') {
       this.currentState = 'open';
-      this.deliver(OPEN_FRAME);
+      this.deliver(this.binding.key === null ? OPEN_FRAME : encodeKeyedOpen(this.binding.key));
       this.host.opened(this);
     }
     this.flush();
     // A receiver still waiting (a poll with nothing to carry yet, or a stream) gets heartbeats from now on.
     if (this.receiver === receiver) this.scheduleHeartbeat();
+  }
+
+  /**
+   * The consumer checks message sizes itself as data arrives (the STOMP layer calls this; see
+   * StompConnection.relaxMessageLimit): the WebSocket transport then hands over messages past maxMessageSize,
+   * up to ws's hard cap. HTTP sends keep their 413.
+   */
+  relaxMessageLimit(): void {
+    this.messageLimitRelaxed = true;
   }
 
   /** Messages from the client. */

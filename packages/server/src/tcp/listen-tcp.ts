@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { encodeFrame } from '../stomp/codec/encoder.js';
 import type { StompConnection } from '../stomp/connection-port.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { DEFAULT_IDLE_TIMEOUT, TcpConnection } from './tcp-connection.js';
@@ -20,6 +21,12 @@ export interface ListenTcpOptions {
    * it gets ERROR `Idle timeout` and is closed. Default 300 000 (5 minutes); 0 turns it off.
    */
   readonly idleTimeout?: number;
+  /**
+   * Connections open at once. Past it a new connection gets ERROR `Too many connections` (naming this option)
+   * and is closed before any STOMP session starts; a connection counts until its socket has closed. Default
+   * 10 000; Infinity for no cap.
+   */
+  readonly maxConnections?: number;
   readonly timers?: Timers;
 }
 
@@ -29,6 +36,7 @@ export const TCP_DEFAULTS = {
   closeTimeout: 5000,
   idleTimeout: DEFAULT_IDLE_TIMEOUT,
   backlog: 4096,
+  maxConnections: 10_000,
 } as const;
 
 export interface StompTcpServer {
@@ -50,6 +58,13 @@ export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServ
       `Sockwire: listenTcp idleTimeout must be a non-negative number of milliseconds, got ${String(idleTimeout)}`,
     );
   }
+  const maxConnections = options.maxConnections ?? TCP_DEFAULTS.maxConnections;
+  // NaN fails the first test; Infinity passes the second.
+  if (!(maxConnections >= 1) || Math.floor(maxConnections) !== maxConnections) {
+    throw new TypeError(
+      `Sockwire: listenTcp maxConnections must be a positive integer or Infinity, got ${String(maxConnections)}`,
+    );
+  }
   const connectionOptions = {
     highWaterMark: options.highWaterMark ?? TCP_DEFAULTS.highWaterMark,
     closeTimeout: options.closeTimeout ?? TCP_DEFAULTS.closeTimeout,
@@ -59,6 +74,12 @@ export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServ
   const open = new Set<TcpConnection>();
   const server = net.createServer((socket) => {
     const connection = new TcpConnection(socket, connectionOptions);
+    if (open.size >= maxConnections) {
+      // Told why, not dropped: a client that sees a bare close cannot tell a full server from a dead one.
+      connection.write(tooManyConnections(maxConnections));
+      connection.close(TOO_MANY_CONNECTIONS_CLOSE.code, TOO_MANY_CONNECTIONS_CLOSE.reason);
+      return;
+    }
     open.add(connection);
     connection.once('close', () => open.delete(connection));
     options.broker.handleConnection(connection);
@@ -85,4 +106,17 @@ export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServ
         for (const connection of [...open]) connection.close(1001, 'Going away');
       }),
   };
+}
+
+/** What a connection refused over maxConnections reports as its close (TCP itself carries no close code). */
+const TOO_MANY_CONNECTIONS_CLOSE = { code: 1013, reason: 'Too many connections' } as const;
+
+function tooManyConnections(maxConnections: number): string {
+  const body =
+    `this server accepts at most ${maxConnections} STOMP connections over TCP at once (listenTcp's ` +
+    'maxConnections); try again later';
+  return encodeFrame(
+    { command: 'ERROR', headers: [['message', TOO_MANY_CONNECTIONS_CLOSE.reason]], body },
+    undefined,
+  );
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createRedisSessionBus, type RedisSessionBus } from '../../src/cluster/redis-bus.js';
-import { type Connection, createServer, type SockwireServer } from '../../src/index.js';
+import { type Connection, createServer, type ServerOptions, type SockwireServer } from '../../src/index.js';
 
 /**
  * Echo nodes sharing HTTP sessions over a real Redis session bus, for the tests that attack the bus: each
@@ -36,7 +36,7 @@ let clusters = 0;
 
 export async function startBusCluster(
   url: string,
-  options: { count?: number; secret?: string } = {},
+  options: { count?: number; secret?: string; server?: ServerOptions } = {},
 ): Promise<BusCluster> {
   const prefix = `bus${process.pid}-${++clusters}:`;
   const nodes: BusNode[] = [];
@@ -55,7 +55,13 @@ export async function startBusCluster(
       log,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
     });
-    const server = createServer({ prefix: '/echo', allowedOrigins: '*', cluster: bus, log });
+    const server = createServer({
+      prefix: '/echo',
+      allowedOrigins: '*',
+      ...options.server,
+      cluster: bus,
+      log,
+    });
     server.on('connection', (connection) => {
       opened.push(connection);
       connection.on('data', (message) => connection.write(message));

@@ -73,7 +73,7 @@ describe('X-Content-Type-Options: nosniff', () => {
 
   it('is on refused WebSocket handshakes too', async () => {
     const socket = await rawConnect(server.port);
-    socket.write(upgradeHead('/strict/000/ws/websocket', { Origin: 'https://evil.example' }));
+    socket.write(upgradeHead('/strict/000/ws-refused/websocket', { Origin: 'https://evil.example' }));
     const answer = await socket.received();
     expect(answer).toMatch(/^HTTP\/1\.1 403 /);
     expect(answer.toLowerCase()).toContain('\r\nx-content-type-options: nosniff\r\n');

@@ -14,13 +14,13 @@ import { newConnectionId } from '../http.js';
 import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
 /**
- * The largest message the raw endpoint reads, as a multiple of maxMessageSize (4 MiB by default): ws's
- * `maxPayload` for it. ws reads a message whole before anyone sees it and closes with 1009 past its limit,
- * before the protocol above could say why. So it reads up to this hard cap, and each connection applies
- * maxMessageSize itself, unless its consumer checks sizes as data arrives (`relaxMessageLimit`, the STOMP
- * layer): an oversized STOMP frame then gets an ERROR naming the STOMP limit it passed, as over TCP. The
- * factor is what a message may cost in memory before it is refused; the same as maxBufferedBytes (4 MiB)
- * for the other direction by default.
+ * The largest message a WebSocket endpoint reads (the raw one and SockJS's `websocket` transport), as a
+ * multiple of maxMessageSize (4 MiB by default): ws's `maxPayload` for both. ws reads a message whole before
+ * anyone sees it and closes with 1009 past its limit, before the protocol above could say why. So it reads up
+ * to this hard cap, and each connection (or SockJS session) applies maxMessageSize itself, unless its consumer
+ * checks sizes as data arrives (`relaxMessageLimit`, the STOMP layer): an oversized STOMP frame then gets an
+ * ERROR naming the STOMP limit it passed, as over TCP. The factor is what a message may cost in memory before
+ * it is refused; the same as maxBufferedBytes (4 MiB) for the other direction by default.
  */
 export const RAW_MESSAGE_CAP_FACTOR = 4;
 

@@ -4,15 +4,21 @@ import {
   BodyTimeoutError,
   BodyTooLargeError,
   readBody,
+  requestInfo,
   sendBodyLimits,
+  sendRefusal,
   sendText,
   sessionHeaders,
 } from '../http.js';
 import { refuseOversizedBody } from '../oversize.js';
 import type { SockjsService } from '../service.js';
+import { checkBinding, presentedBy } from '../session-binding.js';
 import { refuseSlowBody } from '../slow-body.js';
 
 const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
+const NOT_YOURS =
+  'Sockwire: this session belongs to the client that opened it: this request did not carry its session key, ' +
+  'or came from another owner (see sessionOwner). Open a new session instead.\n';
 
 type SendKind = 'xhr' | 'jsonp';
 
@@ -39,6 +45,12 @@ export function handleSend(
   }
   if (session === undefined || session.isClosed) {
     sendText(response, 404, NO_SESSION);
+    return;
+  }
+  // Before the body is read: a request that may not use the session gets nothing from it, not even a wait.
+  const refusal = checkBinding(session.binding, presentedBy(service.options, requestInfo(request)));
+  if (refusal !== null) {
+    sendRefusal(service.options, request, response, refusal);
     return;
   }
   readBody(request, sendBodyLimits(service.options), (error, body) => {
@@ -84,7 +96,12 @@ async function relaySend(
   }
   const messages = decodeSend(response, body, request, kind);
   if (messages === null) return;
-  const status = await relay.relaySend(route.node, sessionId, messages);
+  const presented = presentedBy(service.options, requestInfo(request));
+  const status = await relay.relaySend(route.node, sessionId, messages, presented);
+  if (status === 403) {
+    sendRefusal(service.options, request, response, { status, message: NOT_YOURS });
+    return;
+  }
   if (status !== 204) {
     sendText(
       response,

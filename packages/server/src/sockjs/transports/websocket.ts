@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, decodeWebSocketPayload, SockJSProtocolError } from '@sockwire/protocol';
+import { CloseCode, CloseReason, decodeWebSocketPayload, SockJSProtocolError } from '@sockwire/protocol';
 import WebSocket from 'ws';
 import type { CloseInfo } from '../../connection.js';
 import type { Receiver, ReceiverEvents } from '../receiver.js';
@@ -78,22 +78,34 @@ class WebSocketReceiver implements Receiver {
   }
 }
 
-/** Run a SockJS session over an accepted WebSocket. */
+/**
+ * Run a SockJS session over an accepted WebSocket.
+ *
+ * ws reads each message whole up to its hard cap (rawWebSocketMaxPayload, as for the raw endpoint), and the
+ * session applies maxMessageSize here: past it the socket closes with 1009, as ws did. A consumer that checks
+ * sizes as data arrives (the STOMP layer, through `relaxMessageLimit`) gets every message ws read instead, so
+ * an oversized STOMP frame gets an ERROR naming the STOMP limit it passed, as over TCP and the raw endpoint.
+ */
 export function runWebSocketSession(
   service: SockjsService,
   socket: WebSocket,
   request: IncomingMessage,
 ): Session {
   const session = service.createDetachedSession('websocket', request, socket.protocol);
-  const limits = { maxLength: service.options.maxMessageSize };
+  const { maxMessageSize } = service.options;
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
       session.fail(1003, 'Binary messages are not supported: send text');
       return;
     }
+    if (data.length > maxMessageSize && !session.messageLimitRelaxed) {
+      // What ws reported when it applied maxMessageSize itself: a failed connection, not a chosen close.
+      session.fail(CloseCode.MESSAGE_TOO_BIG, CloseReason[CloseCode.MESSAGE_TOO_BIG] as string);
+      return;
+    }
     let messages: string[];
     try {
-      messages = decodeWebSocketPayload(data.toString('utf8'), limits);
+      messages = decodeWebSocketPayload(data.toString('utf8'));
     } catch (error) {
       if (!(error instanceof SockJSProtocolError)) throw error;
       // No close frame: the client must see a broken connection, not an orderly application close.

@@ -160,7 +160,7 @@ export function sockjsWebSocketTarget(name: string, base: string): Target {
     timeout: 1000,
     open: () =>
       new Promise((resolve, reject) => {
-        const url = `${base}/000/s${process.pid}x${++sessions}/websocket`;
+        const url = `${base}/000/session-${process.pid}x${++sessions}/websocket`;
         const socket = new WebSocket(url, ['v12.stomp', 'v11.stomp', 'v10.stomp']);
         sockets.add(socket);
         // The open frame `o` comes first; the client is ready once it has.
