@@ -6,6 +6,7 @@ import { createRedisSessionBus } from '../cluster/redis-bus.js';
 import type { SessionBus } from '../cluster/session-bus.js';
 import type { StompBrokerOptions } from '../stomp/options.js';
 import { relayFromUrl } from './relay-broker.js';
+import type { QueueQuotas } from './serve-args.js';
 
 /** What `--broker <url>` gives `sockwire serve`: where messages go, and how nodes share HTTP sessions. */
 export interface BrokerChoice {
@@ -21,13 +22,15 @@ export interface BrokerChoice {
  * `redis://host:port[/db]`: topics, queues and user destinations shared by every node through Redis, and
  * SockJS sessions served from any node (no sticky sessions). One Redis URL serves both. `history` (from
  * `--history-size` / `--history-ttl`) bounds the topic history the Redis broker keeps; a relay keeps none.
- * `clusterSecret` (`--cluster-secret`) signs the session bus's messages between nodes.
+ * `clusterSecret` (`--cluster-secret`) signs the session bus's messages between nodes. `quotas` (`--max-queues`,
+ * ...) bound the Redis broker's queues; a relay's queues are RabbitMQ's to bound, so they are refused there.
  */
 export async function brokerFromUrl(
   url: string,
   nodeId: string = defaultNodeId(),
   history?: HistoryLimits,
   clusterSecret?: string,
+  quotas?: QueueQuotas,
 ): Promise<BrokerChoice> {
   let parsed: URL;
   try {
@@ -36,7 +39,12 @@ export async function brokerFromUrl(
     throw new TypeError(`sockwire serve: --broker needs a URL such as redis://127.0.0.1:6379, got ${url}`);
   }
   if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') {
-    const broker = await createRedisBroker({ url, nodeId, ...(history === undefined ? {} : { history }) });
+    const broker = await createRedisBroker({
+      url,
+      nodeId,
+      ...(history === undefined ? {} : { history }),
+      ...quotas,
+    });
     const secret = clusterSecret === undefined ? {} : { secret: clusterSecret };
     const cluster = await createRedisSessionBus({ url, nodeId, ...secret }).catch(async (error: unknown) => {
       await broker.close();
@@ -56,6 +64,12 @@ export async function brokerFromUrl(
     throw new TypeError('sockwire serve: --cluster-secret applies only to --broker redis://');
   }
   if (parsed.protocol === 'stomp:') {
+    if (quotas !== undefined) {
+      // Said rather than ignored, and before connecting.
+      throw new TypeError(
+        'sockwire serve: --max-queues, --max-queued-bytes, --max-total-queued-bytes and --queue-idle-ttl apply to the in-memory broker and --broker redis:// only (RabbitMQ limits its own queues: x-max-length, x-expires)',
+      );
+    }
     if (history !== undefined) {
       // Said rather than ignored, and before connecting: the relay keeps no history of its own.
       throw new TypeError(

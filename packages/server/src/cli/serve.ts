@@ -1,78 +1,16 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { HistoryLimits } from '../brokers/history.js';
+import { MemoryBroker } from '../brokers/memory/memory-broker.js';
 import { createServer } from '../index.js';
-import type { AllowedHosts, AllowedOrigins } from '../options.js';
 import { hostChecked } from '../sockjs/host.js';
 import { chooseStompSubprotocol } from '../stomp/negotiate.js';
 import { createStompBroker, type StompBroker } from '../stomp/stomp-broker.js';
 import { listenTcp, type StompTcpServer } from '../tcp/listen-tcp.js';
-import { brokerFromUrl } from './broker-url.js';
+import { type BrokerChoice, brokerFromUrl } from './broker-url.js';
+import { parseServeArgs, SERVE_USAGE, type ServeOptions } from './serve-args.js';
+import { notFound, staticFiles } from './static-files.js';
 
-export const SERVE_USAGE = `Usage: sockwire serve --port <n> [options]
-
-A standalone STOMP 1.2 broker (in memory unless --broker) over SockJS, a raw WebSocket and, optionally,
-plain TCP.
-
-Options:
-  --port <n>                 HTTP port (0 picks a free one)
-  --host <h>                 Address to listen on (default: both loopbacks, 127.0.0.1 and ::1)
-  --prefix <path>            SockJS prefix (default /stomp; raw WebSocket at <prefix>/websocket)
-  --tcp-port <n>             Also speak plain STOMP over TCP on this port
-  --allowed-origins <list>   Comma-separated page origins allowed to connect, or * (default: same origin)
-  --allowed-hosts <list>     Comma-separated Host names served besides localhost, 127.0.0.1 and [::1], or *
-                             (default: on loopback only those; elsewhere any)
-  --static <dir>             Serve files from <dir> at / (e.g. a chat page)
-  --broker <url>             redis://host:port: share topics, queues, users and SockJS sessions with the
-                             other nodes of a cluster, behind any (non-sticky) load balancer
-                             stomp://user:pass@host:61613[/vhost]: relay /topic, /queue, /exchange,
-                             /amq/queue and /user to RabbitMQ's STOMP adapter (Spring's StompBrokerRelay:
-                             one broker connection per client, user:pass for all of them)
-  --node-id <id>             This node's name in the cluster (default: host, pid and a random part)
-  --cluster-secret <secret>  With --broker redis://: sign every message between nodes with this secret
-                             (the same on every node) and drop unsigned ones; also read from the
-                             SOCKWIRE_CLUSTER_SECRET environment variable, which other local users cannot
-                             see in the process list. Without it, anyone who can PUBLISH on the Redis
-                             server is trusted as a node
-  --history-size <messages>  Messages kept per topic or user destination for subscriptions that resume
-                             (x-stream-offset) (default 1000; 0 turns history off); with --broker redis://
-                             kept in Redis for every node (give all nodes the same); not with stomp://,
-                             where history is RabbitMQ's (streams)
-  --history-ttl <seconds>    How long each kept message stays (default 300; 0 turns history off)
-`;
-
-export interface ServeOptions {
-  readonly port: number;
-  readonly host?: string;
-  readonly prefix?: string;
-  readonly tcpPort?: number;
-  readonly allowedOrigins?: AllowedOrigins;
-  /** `--allowed-hosts`: see AllowedHosts (default `'auto'`: loopback names only on a loopback listener). */
-  readonly allowedHosts?: AllowedHosts;
-  readonly staticDir?: string;
-  /** The broker to serve; default a new in-memory one. */
-  readonly broker?: StompBroker;
-  /** `--broker redis://...`: share messages and sessions with other nodes (see broker-url.ts). */
-  readonly brokerUrl?: string;
-  /** `--node-id`: this node's name in a cluster (default: host, pid and a random part). */
-  readonly nodeId?: string;
-  /** `--cluster-secret` or SOCKWIRE_CLUSTER_SECRET: signs the session bus's messages (redis:// only). */
-  readonly clusterSecret?: string;
-  /**
-   * `--history-size` / `--history-ttl`: history limits of the in-memory broker or of `--broker redis://`
-   * (HISTORY_DEFAULTS otherwise); refused with `--broker stomp://` (see broker-url.ts).
-   */
-  readonly history?: HistoryLimits;
-}
+export { parseServeArgs, type QueueQuotas, SERVE_USAGE, type ServeOptions } from './serve-args.js';
 
 export interface RunningServe {
   readonly broker: StompBroker;
@@ -90,18 +28,33 @@ export interface RunningServe {
 /** Start everything `sockwire serve` runs; resolves once every listener is up. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const prefix = options.prefix ?? '/stomp';
-  const external =
-    options.brokerUrl === undefined
-      ? undefined
-      : await brokerFromUrl(options.brokerUrl, options.nodeId, options.history, options.clusterSecret);
+  const external = await externalBroker(options);
+  // The in-memory broker is made here rather than by createStompBroker, so that the quotas reach it too; the
+  // STOMP broker then does not own it, and it is closed below.
+  const memory =
+    external === undefined && options.broker === undefined
+      ? new MemoryBroker({
+          ...(options.history === undefined ? {} : { history: options.history }),
+          ...options.queueQuotas,
+        })
+      : undefined;
+  const unacked = options.maxUnacked === undefined ? {} : { maxUnacked: options.maxUnacked };
   const broker =
     options.broker ??
-    createStompBroker(external?.stomp ?? (options.history === undefined ? {} : { history: options.history }));
+    createStompBroker({
+      ...(external?.stomp ?? (memory === undefined ? {} : { broker: memory })),
+      ...unacked,
+    });
   const sockjs = createServer({
     prefix,
     ...(external?.cluster === undefined ? {} : { cluster: external.cluster }),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.sessionKeys === undefined ? {} : { sessionKeys: options.sessionKeys }),
+    ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+    ...(options.maxSessionsPerAddress === undefined
+      ? {}
+      : { maxSessionsPerAddress: options.maxSessionsPerAddress }),
     webSocketProtocols: (offered) => chooseStompSubprotocol(offered),
   });
   sockjs.on('connection', (connection) => broker.handleConnection(connection));
@@ -112,6 +65,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   } catch (error) {
     sockjs.close();
     await broker.close();
+    memory?.close();
     await external?.close();
     throw error;
   }
@@ -135,13 +89,20 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       servers.push(http);
       port = (http.address() as AddressInfo).port;
       if (tcpPort !== undefined) {
-        const tcp = await listenTcp({ broker, port: tcpPort, host });
+        const cap = options.maxTcpConnections;
+        const tcp = await listenTcp({
+          broker,
+          port: tcpPort,
+          host,
+          ...(cap === undefined ? {} : { maxConnections: cap }),
+        });
         tcpServers.push(tcp);
         tcpPort = tcp.port;
       }
     }
   } catch (error) {
     await stopAll(broker, sockjs, servers, tcpServers);
+    memory?.close();
     await external?.close();
     throw error;
   }
@@ -157,9 +118,22 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     },
     close: async () => {
       await stopAll(broker, sockjs, servers, tcpServers);
+      memory?.close();
       await external?.close();
     },
   };
+}
+
+/** What `--broker` chose (broker-url.ts); the queue quotas apply to the in-memory broker and Redis only. */
+async function externalBroker(options: ServeOptions): Promise<BrokerChoice | undefined> {
+  const { brokerUrl: url, queueQuotas: quotas } = options;
+  if (quotas !== undefined && options.broker !== undefined) {
+    throw new TypeError(
+      `sockwire serve: the queue quotas (--max-queues, ...) apply to the broker sockwire serve makes, not to one given to it\n\n${SERVE_USAGE}`,
+    );
+  }
+  if (url === undefined) return undefined;
+  return brokerFromUrl(url, options.nodeId, options.history, options.clusterSecret, quotas);
 }
 
 /** `sockwire serve ...`: start, print the URLs, and stop cleanly on SIGINT/SIGTERM. */
@@ -191,99 +165,6 @@ export async function runServe(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      prefix: { type: 'string' },
-      'tcp-port': { type: 'string' },
-      'allowed-origins': { type: 'string' },
-      'allowed-hosts': { type: 'string' },
-      static: { type: 'string' },
-      broker: { type: 'string' },
-      'node-id': { type: 'string' },
-      'cluster-secret': { type: 'string' },
-      'history-size': { type: 'string' },
-      'history-ttl': { type: 'string' },
-    },
-  });
-  const historySize = wholeNumber(values['history-size'], '--history-size');
-  const historyTtl = wholeNumber(values['history-ttl'], '--history-ttl');
-  const history =
-    historySize === undefined && historyTtl === undefined
-      ? undefined
-      : {
-          ...(historySize === undefined ? {} : { size: historySize }),
-          ...(historyTtl === undefined ? {} : { ttl: historyTtl }),
-        };
-  const origins = values['allowed-origins'];
-  const hosts = values['allowed-hosts'];
-  const clusterSecret = clusterSecretFrom(values['cluster-secret'], values.broker, env);
-  return {
-    port: portNumber(values.port, '--port'),
-    ...(values.host === undefined ? {} : { host: values.host }),
-    ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
-    ...(values['tcp-port'] === undefined ? {} : { tcpPort: portNumber(values['tcp-port'], '--tcp-port') }),
-    ...(origins === undefined
-      ? {}
-      : { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) }),
-    ...(hosts === undefined
-      ? {}
-      : { allowedHosts: hosts === '*' ? '*' : hosts.split(',').map((h) => h.trim()) }),
-    ...(values.static === undefined ? {} : { staticDir: values.static }),
-    ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
-    ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] }),
-    ...(clusterSecret === undefined ? {} : { clusterSecret }),
-    ...(history === undefined ? {} : { history }),
-  };
-}
-
-/**
- * The flag wins over the environment. The variable applies only to a Redis broker, so that one exported for
- * a whole environment does not stop other `sockwire serve` runs; an empty one counts as unset (templated
- * environments leave empty values), while an empty flag is a mistake worth saying so.
- */
-function clusterSecretFrom(
-  flag: string | undefined,
-  broker: string | undefined,
-  env: NodeJS.ProcessEnv,
-): string | undefined {
-  const redis = broker !== undefined && /^rediss?:/i.test(broker);
-  if (flag !== undefined) {
-    if (flag === '' || !redis) {
-      throw new TypeError(
-        `sockwire serve: --cluster-secret needs a non-empty secret and --broker redis://\n\n${SERVE_USAGE}`,
-      );
-    }
-    return flag;
-  }
-  const fromEnv = env['SOCKWIRE_CLUSTER_SECRET'];
-  return redis && fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
-}
-
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[0-9]{1,9}$/.test(value)) {
-    throw new TypeError(
-      `sockwire serve: ${flag} needs a whole number (0 turns history off), got ${value}\n\n${SERVE_USAGE}`,
-    );
-  }
-  return Number(value);
-}
-
-function portNumber(value: string | undefined, flag: string): number {
-  const port = Number(value);
-  if (value === undefined || !/^[0-9]+$/.test(value) || port > 65535) {
-    throw new TypeError(
-      `sockwire serve: ${flag} needs a port number from 0 to 65535${value === undefined ? '' : `, got ${value}`}\n\n${SERVE_USAGE}`,
-    );
-  }
-  return port;
 }
 
 function listen(server: Server, port: number, host: string): Promise<Server> {
@@ -318,62 +199,4 @@ async function stopAll(
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function notFound(_request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' });
-  response.end('Not found\n');
-}
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=UTF-8',
-  '.js': 'text/javascript; charset=UTF-8',
-  '.mjs': 'text/javascript; charset=UTF-8',
-  '.css': 'text/css; charset=UTF-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=UTF-8',
-};
-
-/** GET/HEAD of files under `dir` (index.html for directories); nothing outside it is reachable. */
-function staticFiles(dir: string): (request: IncomingMessage, response: ServerResponse) => void {
-  const root = resolve(dir);
-  return (request, response) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { Allow: 'GET, HEAD' });
-      response.end();
-      return;
-    }
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    } catch {
-      notFound(request, response);
-      return;
-    }
-    let file = resolve(join(root, pathname));
-    if (file !== root && !file.startsWith(root + sep)) {
-      notFound(request, response);
-      return;
-    }
-    stat(file)
-      .then(async (info) => {
-        if (info.isDirectory()) {
-          file = join(file, 'index.html');
-          info = await stat(file);
-        }
-        if (!info.isFile()) throw new Error('not a file');
-        response.writeHead(200, {
-          'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-          'Content-Length': info.size,
-          'Cache-Control': 'no-cache',
-        });
-        if (request.method === 'HEAD') response.end();
-        else createReadStream(file).pipe(response);
-      })
-      .catch(() => notFound(request, response));
-  };
 }
