@@ -18,8 +18,11 @@ export function pnpm(args, options = {}) {
 export function ensureDeps() {
   const marker = join(root, 'node_modules', '.modules.yaml');
   const lock = join(root, 'pnpm-lock.yaml');
-  const built = join(root, 'packages', 'server', 'dist', 'cli.js');
-  const fresh = existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs && existsSync(built);
+  // The CLI, and the client's <script> files `sockwire serve` serves (the build copies them in last).
+  const built = ['cli.js', 'browser/sockwire.min.js'].every((file) =>
+    existsSync(join(root, 'packages', 'server', 'dist', file)),
+  );
+  const fresh = existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs && built;
   if (fresh) return;
   console.log('Installing dependencies (pnpm install) ...');
   pnpm(['install', '--frozen-lockfile'], { env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });

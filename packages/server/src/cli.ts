@@ -1,97 +1,74 @@
-import { parseArgs } from 'node:util';
-import { startConformanceServer } from './cli/conformance.js';
-import { runServe } from './cli/serve.js';
+import { CONFORMANCE_USAGE, runConformance } from './cli/conformance.js';
+import { runServe, SERVE_USAGE } from './cli/serve.js';
+import { UsageError, wantsHelp } from './cli/usage.js';
+
+/* The `sockwire` command: finds the command, prints help, and turns mistakes into one line and status 2. */
 
 const USAGE = `Usage: sockwire <command> [options]
 
 Commands:
-  conformance --port <n> [--host <h>]   Serve the four services of the SockJS protocol test suite
-                                        (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close)
-                                        on <h>, or on both loopback addresses by default.
-  serve --port <n> [--host <h>] [--prefix /stomp] [--tcp-port <n>] [--allowed-origins a,b|*] [--static <dir>]
-        [--broker redis://host:6379 | stomp://user:pass@host:61613]
-                                        A standalone STOMP 1.2 broker over SockJS (raw WebSocket at
-                                        <prefix>/websocket), plus plain STOMP over TCP with --tcp-port.
-                                        --broker: share it through Redis, or relay it to RabbitMQ's
-                                        STOMP adapter (one broker connection per client); in memory
-                                        without it.
-  help                                  Show this text.
+  serve         A standalone STOMP 1.2 broker over SockJS, a raw WebSocket and plain TCP, with
+                @sockwire/client's <script> files, an /echo service and a sample /app handler beside it
+  conformance   The four services of the SockJS protocol test suite (/echo, /close, ...), for testing
+  help [<command>]
+                Show this text, or a command's
+
+Run \`sockwire <command> --help\` for a command's options, each with its default.
 `;
 
-/** Stop cleanly on SIGINT/SIGTERM: close services and the HTTP server, then exit 0. */
-function stopOn(close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`sockwire: ${signal}, stopping\n`);
-    close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`sockwire: error while stopping: ${(error as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+interface Command {
+  readonly usage: string;
+  run(argv: string[]): Promise<void>;
 }
 
-function parsePort(value: string | undefined, flag: string): number {
-  const port = Number(value);
-  if (value === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(
-      `${flag} needs a port number from 0 to 65535${value === undefined ? '' : `, got ${value}`}`,
-    );
-  }
-  return port;
+const commands: Readonly<Record<string, Command>> = {
+  serve: { usage: SERVE_USAGE, run: runServe },
+  conformance: { usage: CONFORMANCE_USAGE, run: runConformance },
+};
+
+const HELP = new Set(['help', '--help', '-h']);
+
+/** One line on stderr and status 2: the usage itself is for `--help`. */
+function refuse(message: string): void {
+  process.stderr.write(`${message}\n`);
+  process.exitCode = 2;
 }
-
-class UsageError extends Error {}
-
-async function conformance(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' } },
-    strict: true,
-  });
-  const server = await startConformanceServer(parsePort(values.port, '--port'), values.host);
-  stopOn(() => server.close());
-  process.stdout.write(`sockwire conformance: SockJS test services listening on ${server.url}\n`);
-  for (const name of ['echo', 'disabled_websocket_echo', 'cookie_needed_echo', 'close']) {
-    process.stdout.write(`  ${server.url}/${name}\n`);
-  }
-}
-
-type Command = (argv: string[]) => Promise<void>;
-
-const commands: Record<string, Command> = { conformance, serve: runServe };
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (HELP.has(name)) {
+    const [topic, ...more] = rest;
+    const command = topic === undefined ? undefined : commands[topic];
+    if (topic !== undefined && command === undefined) {
+      refuse(`sockwire help: unknown command ${JSON.stringify(topic)} (see sockwire --help)`);
+    } else if (more.length > 0) {
+      refuse(`sockwire help: unexpected argument ${more[0]} (see sockwire --help)`);
+    } else {
+      process.stdout.write(command?.usage ?? USAGE);
+    }
     return;
   }
   const command = commands[name];
   if (command === undefined) {
-    process.stderr.write(`sockwire: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
-    process.exitCode = 2;
+    const what = name.startsWith('-') ? 'option' : 'command';
+    refuse(`sockwire: unknown ${what} ${JSON.stringify(name)} (see sockwire --help)`);
+    return;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(command.usage);
     return;
   }
   try {
-    await command(rest);
+    await command.run(rest);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (error instanceof TypeError && name === 'serve') {
-      // serve's flag errors carry their own usage text.
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sockwire ${name}: ${(error as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
+    // A UsageError names the flag and where the help is. serve's other TypeErrors are about the values the
+    // flags gave (a --broker URL it cannot use, say): they say so themselves.
+    if (error instanceof UsageError || (error instanceof TypeError && name === 'serve')) {
+      refuse(error.message);
       return;
     }
     throw error;

@@ -54,6 +54,10 @@ describe('sockwire serve', () => {
       websocket: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/stomp\/websocket$/),
       tcp: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
       static: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
+      echo: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/echo$/),
+      scripts: ['sockwire.min.js', 'sockwire-reconnect.min.js', 'sockwire-stomp.min.js'].map((name) =>
+        expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${name}$`)),
+      ),
     });
   });
 
