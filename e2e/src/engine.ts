@@ -15,6 +15,8 @@ export interface Engine {
   run<N extends ScenarioName>(name: N, args: ScenarioArgs<N>): Promise<ScenarioResult<N>>;
   /** Every result returned so far, for the failure report. */
   readonly results: readonly unknown[];
+  /** Runs `fn` in the page and returns its text: for pages that are not the page server's. */
+  evaluate(fn: () => string): Promise<string>;
 }
 
 type Outcome<N extends ScenarioName> = ScenarioResult<N> | ScenarioFailure;
@@ -38,6 +40,7 @@ export function playwrightEngine(name: string, page: Page): Engine {
       const outcome = await page.evaluate(([n, a]) => window.runScenario(n, a), [scenario, args] as const);
       return settle(outcome, results);
     },
+    evaluate: (fn) => page.evaluate(fn),
   };
 }
 
@@ -67,5 +70,6 @@ export function webkitEngine(browser: WebKitBrowser): Engine {
       );
       return settle(JSON.parse(json) as Outcome<N>, results);
     },
+    evaluate: (fn) => browser.execute(fn),
   };
 }

@@ -11,13 +11,15 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /*
- * The goal was 4096 B (issue 6): the core file is 4068 B (with session keys). About 630 B of it is surface
- * users rely on: the error and close reason texts (about 330 B), the exported names and the CloseCode table
- * (about 250 B), the protocol's error codes (about 50 B). Gzip rewards removing code and reusing words more
- * than shortening texts: the git log of packages/client says what each change saved. The budget is the size
- * reached, rounded up to the next 64 B.
+ * The goal was 4096 B (issue 6), reached at 4068 B with session keys. Issue 15's errors that name the cause
+ * (the server's own explanation of a refusal, the URL tried and the likely causes, the ws:// .../websocket URL
+ * accepted) cost 126 B more: 4194 B, the budget raised to 4224 B for them rather than dropping what a new user
+ * needs first. About 750 B of the file is such surface: the error and close reason texts (about 450 B), the
+ * exported names and the CloseCode table (about 250 B), the protocol's error codes (about 50 B). Gzip rewards
+ * removing code and reusing words more than shortening texts: the git log of packages/client says what each
+ * change saved. The budget is the size reached, rounded up to the next 32 B.
  */
-const CORE_BUDGET = 4096;
+const CORE_BUDGET = 4224;
 
 if (!process.argv.includes('--no-build')) {
   execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'inherit' });

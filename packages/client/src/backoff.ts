@@ -18,9 +18,22 @@ export const DEFAULT_FACTOR = 2;
  * `attempt` counts from 0; `random` returns [0, 1).
  */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
-  const window = Math.min(
+  return Math.floor(random() * backoffWindow(attempt, options));
+}
+
+/**
+ * The wait after a failure whose cause is unknown (a STOMP ERROR that may or may not recur): two windows further
+ * on than `backoffDelay` (4 times wider at the default factor), and at least half of that window, so that a
+ * cause that does recur is met less and less often rather than at a random, possibly short, interval.
+ */
+export function cautiousDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+  return Math.floor((backoffWindow(attempt + 2, options) * (1 + random())) / 2);
+}
+
+/** `min(maxDelay, minDelay * factor^attempt)`. */
+function backoffWindow(attempt: number, options: BackoffOptions): number {
+  return Math.min(
     options.maxDelay ?? DEFAULT_MAX_DELAY,
     (options.minDelay ?? DEFAULT_MIN_DELAY) * (options.factor ?? DEFAULT_FACTOR) ** attempt,
   );
-  return Math.floor(random() * window);
 }

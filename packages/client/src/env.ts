@@ -54,11 +54,15 @@ export interface Clock {
   now(): number;
 }
 
-/** The resolved runtime: constructors may be missing (a transport that needs one is then skipped). */
+/**
+ * The resolved runtime: constructors may be missing (a transport that needs one is then skipped). `fetch` is
+ * always there: every supported runtime has it, and where one does not, calling it throws (`fetch is not
+ * defined`), which the first request, `/info`, turns into the close reason.
+ */
 export interface Env {
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
-  readonly fetch: FetchLike | undefined;
+  readonly fetch: FetchLike;
   readonly clock: Clock;
 }
 
@@ -81,16 +85,12 @@ const systemClock: Clock = {
 };
 
 export function resolveEnv(options: EnvOptions): Env {
-  const g = globalThis as {
-    WebSocket?: WebSocketConstructor;
-    EventSource?: EventSourceConstructor;
-    fetch?: unknown;
-  };
+  const g = globalThis as { WebSocket?: WebSocketConstructor; EventSource?: EventSourceConstructor };
   return {
     WebSocket: options.WebSocket ?? g.WebSocket,
     EventSource: options.EventSource ?? g.EventSource,
     // Browsers throw "Illegal invocation" when fetch is called with a `this` other than the window.
-    fetch: options.fetch ?? (g.fetch ? (url, init) => fetch(url, init) : undefined),
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
     clock: options.clock ?? systemClock,
   };
 }

@@ -62,13 +62,21 @@ export function connect(
 
   const abortInfo = new AbortController();
   const infoTimeout = options.infoTimeout ?? DEFAULT_INFO_TIMEOUT;
-  const cannotConnect = (why: string): void => {
-    if (!settled) end(PROTOCOL_ERROR, 'Cannot connect to server: /info ' + why, false);
+  const infoUrl = endpointUrl(base, 'info');
+  // The reason names the URL tried, without its query string (often a token), then what may explain it.
+  const cannotConnect = (why: string, causes = ''): void => {
+    if (!settled) {
+      end(
+        PROTOCOL_ERROR,
+        `Cannot connect to server: /info ${why} (GET ${infoUrl.split('?')[0]})${causes}`,
+        false,
+      );
+    }
   };
   const infoTimer = clock.setTimeout(() => cannotConnect(`timed out after ${infoTimeout} ms`), infoTimeout);
 
   const infoSent = clock.now();
-  fetchInfo(env, endpointUrl(base, 'info'), abortInfo.signal).then(
+  fetchInfo(env, infoUrl, abortInfo.signal).then(
     (info) => {
       if (settled) return;
       clock.clearTimeout(infoTimer);
@@ -81,12 +89,14 @@ export function connect(
       const timeout = Math.max(options.timeout ?? 0, 2 * rto);
       const headStart = Math.min(timeout, options.fallbackDelay ?? 3 * rtt + 100);
       let started = 0;
+      // Why the latest attempt that said why failed (a server's refusal of the session, say): the reason of 2000.
+      let lastFailure = '';
 
       // Never called once settled: settling stops every attempt (their timers, and their `drop`).
       const startNext = (): void => {
         const factory = enabled[started];
         if (!factory) {
-          if (stops.size === 0) end(ALL_TRANSPORTS_FAILED, 'All transports failed', false);
+          if (stops.size === 0) end(ALL_TRANSPORTS_FAILED, 'All transports failed' + lastFailure, false);
           return;
         }
         // This attempt is the newest while `started` is still its number.
@@ -140,8 +150,9 @@ export function connect(
             }
           },
           close(code, reason) {
-            if (opened) callbacks.close(code, reason, false);
-            else drop();
+            if (opened) return callbacks.close(code, reason, false);
+            lastFailure = '; last: ' + reason;
+            drop();
           },
         };
         const session = serverId + '/' + randomId(16) + '/';
@@ -163,7 +174,16 @@ export function connect(
       };
       startNext();
     },
-    (error: unknown) => cannotConnect(describe(error)),
+    // fetch rejects with a TypeError, and browsers say nothing more ("Failed to fetch"), when nothing answered,
+    // when a CORS check failed (another origin's 404, a refusal without CORS headers) and when mixed content was
+    // blocked: name those, most likely first.
+    (error: unknown) =>
+      cannotConnect(
+        describe(error),
+        error instanceof TypeError
+          ? ': server down, wrong path, origin refused, or https page with http URL?'
+          : '',
+      ),
   );
 
   return () => settle();

@@ -90,19 +90,23 @@ export class PendingSends {
     for (const send of [...this.sends]) this.attempt(send);
   }
 
-  /** An ERROR frame: if its `receipt-id` is a send's latest attempt, that send is rejected for good. */
-  refuse(frame: IFrame): void {
+  /**
+   * An ERROR frame: if its `receipt-id` is a send's latest attempt, that send is rejected for good. Returns
+   * whether one was.
+   */
+  refuse(frame: IFrame): boolean {
     const receipt = frame.headers['receipt-id'];
-    if (receipt === undefined) return;
+    if (receipt === undefined) return false;
     for (const send of this.sends) {
       if (send.receipt !== receipt) continue;
       this.sends.delete(send);
       send.reject(new StompSendError(frame));
-      return;
+      return true;
     }
+    return false;
   }
 
-  /** Give up on everything still unconfirmed (the client is being deactivated). */
+  /** Give up on everything still unconfirmed (the client is being deactivated, or stopped for good). */
   rejectAll(error: Error): void {
     const sends = [...this.sends];
     this.sends.clear();

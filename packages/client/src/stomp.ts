@@ -1,7 +1,8 @@
 /*
  * `@sockwire/client/stomp`: a @stomp/stompjs Client whose sockets are SockwireSockets (with fallback), which
  * restores the application's subscriptions after every reconnect (resuming each from the last message it got,
- * stream-tracker.ts), confirms `send()`s across reconnects (pending-sends.ts) and backs off with full jitter.
+ * stream-tracker.ts), confirms `send()`s across reconnects (pending-sends.ts), backs off with full jitter, and
+ * stops for good on an ERROR that would only be repeated (stomp-errors.ts).
  * @stomp/stompjs is a peer dependency of this entry only; the core entry stays dependency-free.
  */
 import {
@@ -13,10 +14,11 @@ import {
   type StompHeaders,
   type StompSubscription,
 } from '@stomp/stompjs';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { type BackoffOptions, backoffDelay, cautiousDelay } from './backoff.js';
 import { SockwireSocket } from './index.js';
 import type { SockwireSocketOptions } from './options.js';
 import { DEFAULT_MAX_PENDING_SENDS, PendingSends } from './pending-sends.js';
+import { classifyStompError, type StompErrorClass, StompPermanentError } from './stomp-errors.js';
 import { type StompGap, StreamCursor } from './stream-tracker.js';
 
 export interface SockwireStompConfig
@@ -45,7 +47,26 @@ export interface SockwireStompConfig
    * reload whatever state the application derives from it. Default: reported through `debug`.
    */
   onGap?: (gap: StompGap) => void;
+  /**
+   * The client stopped for good: the server sent an ERROR it would send again on every attempt (bad
+   * credentials, no handler for a destination, access denied: see `classifyStompError`), so it is not
+   * reconnecting. Every unconfirmed `send()` is rejected with the same error; `activate()` starts again.
+   * Default: `console.error` of the error's message.
+   */
+  onPermanentError?: (error: StompPermanentError) => void;
+  /**
+   * Overrides `classifyStompError` (return undefined to keep its answer). Called without a close code at the
+   * ERROR itself, to decide about a `send()` whose receipt the ERROR names (rejected unless `transient`), and
+   * with the close code when the connection closes after the ERROR, to decide what follows.
+   */
+  classifyError?: (frame: IFrame, closeCode?: number) => StompErrorClass | undefined;
 }
+
+/**
+ * STOMP servers close the connection as soon as they have sent an ERROR; a close this long after one has
+ * another cause (a broker that sends ERRORs it survives, then a network drop), and is judged on its own.
+ */
+const ERROR_CLOSE_WINDOW = 5000;
 
 /** A subscription that outlives connections: re-made, with the same id, on every (re)connect. */
 interface DurableSubscription {
@@ -68,8 +89,13 @@ export class SockwireStompClient extends Client {
   private readonly onJsonError: (error: Error, message: IMessage) => void;
   private readonly onGap: (gap: StompGap) => void;
   private readonly sends: PendingSends;
+  private readonly onPermanentError: (error: StompPermanentError) => void;
+  private readonly classifyError: (frame: IFrame, closeCode?: number) => StompErrorClass | undefined;
   private attempt = 0;
   private connectedAt = 0;
+  /** The last ERROR of the current connection, when it came, and whether it settled a send (rejected it). */
+  private lastError: { frame: IFrame; at: number; settled: boolean } | undefined;
+  private stoppedBy: StompPermanentError | undefined;
   private userOnConnect: (frame: IFrame) => void = () => {};
   private userOnSocketClose: (event: CloseEvent) => void = () => {};
   private userOnStompError: (frame: IFrame) => void = () => {};
@@ -86,6 +112,8 @@ export class SockwireStompClient extends Client {
       random,
       maxPendingSends,
       onGap,
+      onPermanentError,
+      classifyError,
       ...stomp
     } = config;
     super();
@@ -96,6 +124,8 @@ export class SockwireStompClient extends Client {
     this.onJsonError = onJsonError ?? ((error) => this.debug(`JSON body rejected: ${error.message}`));
     this.onGap =
       onGap ?? ((gap) => this.debug(`messages of ${gap.destination} lost on resume (${gap.reason})`));
+    this.onPermanentError = onPermanentError ?? ((error) => console.error(error.message));
+    this.classifyError = classifyError ?? (() => undefined);
     this.sends = new PendingSends(maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS, (send, onReceipt) => {
       this.watchForReceipt(send.receipt, onReceipt);
       this.publish({
@@ -212,6 +242,21 @@ export class SockwireStompClient extends Client {
     return this.sends.add(destination, body, headers, this.connected && this.active);
   }
 
+  /**
+   * Why the client stopped for good (see `onPermanentError`); undefined while it has not, and again after
+   * `activate()`.
+   */
+  get failure(): StompPermanentError | undefined {
+    return this.stoppedBy;
+  }
+
+  /** stompjs's activate, starting afresh after a permanent error: no failure, backoff from `minDelay`. */
+  override activate(): void {
+    this.stoppedBy = undefined;
+    this.attempt = 0;
+    super.activate();
+  }
+
   /** stompjs's deactivate, then every send still unconfirmed is rejected (none will be retried). */
   override async deactivate(options: { force?: boolean } = {}): Promise<void> {
     await super.deactivate(options);
@@ -251,28 +296,67 @@ export class SockwireStompClient extends Client {
     );
   }
 
-  /** An ERROR naming a send's receipt rejects that send (the server refused it); then the application's handler. */
+  /** The application's classification if it gives one, else the default (stomp-errors.ts). */
+  private classify(frame: IFrame, closeCode?: number): StompErrorClass {
+    return this.classifyError(frame, closeCode) ?? classifyStompError(frame, closeCode);
+  }
+
+  /**
+   * An ERROR naming a send's receipt rejects that send (the server refused it), unless the error is transient:
+   * then the send goes again after the reconnect, as after any cut. A send rejected so settles the ERROR: it will
+   * not be repeated, so the reconnect that follows will not meet it again. Then the application's handler.
+   */
   private readonly handleStompError = (frame: IFrame): void => {
-    this.sends.refuse(frame);
+    const settled = this.classify(frame) !== 'transient' && this.sends.refuse(frame);
+    this.lastError = { frame, at: Date.now(), settled };
     this.userOnStompError(frame);
   };
 
   /**
    * Runs when the socket closes, just before stompjs schedules its reconnect with `_nextReconnectDelay`:
    * setting that field here gives full-jitter backoff instead of stompjs's fixed or doubling delay.
-   * `reconnectDelay: 0` still disables reconnecting.
+   * `reconnectDelay: 0` still disables reconnecting. After an ERROR that is `permanent`, the client stops
+   * instead (onPermanentError); after an `unsure` one it waits longer (cautiousDelay), and its attempt count
+   * does not start again however long the connection lasted.
    */
   private readonly handleSocketClose = (event: CloseEvent): void => {
-    if (this.active && this.reconnectDelay > 0) {
-      if (this.connectedAt > 0 && Date.now() - this.connectedAt >= this.minUptime) this.attempt = 0;
-      const delay = Math.max(1, backoffDelay(this.attempt, this.backoff, this.random));
+    const error = this.lastError;
+    this.lastError = undefined;
+    let verdict: StompErrorClass | undefined;
+    if (error !== undefined && Date.now() - error.at <= ERROR_CLOSE_WINDOW) {
+      verdict = error.settled ? 'transient' : this.classify(error.frame, event.code);
+    }
+    const failure =
+      this.active && verdict === 'permanent' && error
+        ? new StompPermanentError(error.frame, event.code)
+        : undefined;
+    if (failure) {
+      this.stop(failure);
+    } else if (this.active && this.reconnectDelay > 0) {
+      const lasted = this.connectedAt > 0 && Date.now() - this.connectedAt >= this.minUptime;
+      if (lasted && verdict !== 'unsure') this.attempt = 0;
+      const wait = verdict === 'unsure' ? cautiousDelay : backoffDelay;
+      const delay = Math.max(1, wait(this.attempt, this.backoff, this.random));
       this.attempt += 1;
       (this as unknown as { _nextReconnectDelay: number })._nextReconnectDelay = delay;
       this.onReconnectScheduled(delay, this.attempt);
     }
     this.connectedAt = 0;
     this.userOnSocketClose(event);
+    if (failure) {
+      this.sends.rejectAll(failure);
+      this.onPermanentError(failure);
+    }
   };
+
+  /**
+   * Stop for good. stompjs has already let go of the closed connection when it calls onWebSocketClose, so its
+   * deactivate() ends at once (INACTIVE), and stompjs, which looks at `active` right after, schedules nothing.
+   */
+  private stop(failure: StompPermanentError): void {
+    this.stoppedBy = failure;
+    void super.deactivate();
+  }
 }
 
 /**
@@ -285,4 +369,5 @@ export function createStompClient(url: string, config?: SockwireStompConfig): So
 
 export type { IFrame, IMessage, StompHeaders, StompSubscription } from '@stomp/stompjs';
 export { DEFAULT_MAX_PENDING_SENDS, StompSendError } from './pending-sends.js';
+export { classifyStompError, type StompErrorClass, StompPermanentError } from './stomp-errors.js';
 export type { StompGap, StompGapReason } from './stream-tracker.js';

@@ -3,17 +3,24 @@
  * so endpoint paths go into the path, before it.
  */
 
-/** Parse the URL the application gave; `ws:`/`wss:` are accepted and mean the same service over HTTP(S). */
+/**
+ * Parse the URL the application gave. `ws:`/`wss:` are accepted and mean the same service over HTTP(S); such a
+ * URL ending in `/websocket` is the service's raw WebSocket endpoint (what `sockwire serve` prints as its
+ * "WebSocket" URL, and what stompjs's `brokerURL` takes), so that last segment is dropped: the service is its
+ * parent. An `http(s):` URL is always taken as the service itself.
+ */
 export function parseServiceUrl(url: string): URL {
   let parsed: URL | undefined;
   try {
     // Relative URLs resolve against the page, as `new WebSocket('/echo')` does in current browsers.
-    parsed = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+    parsed = new URL(
+      url.replace(/^ws(s?:[^?#]*?)(\/websocket\/?)?(?=[?#]|$)/i, 'http$1'),
+      (globalThis as { location?: { href: string } }).location?.href,
+    );
   } catch {}
-  if (!parsed || !/^(http|ws)s?:$/.test(parsed.protocol)) {
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
     throw new DOMException(`Invalid URL: ${url}`, 'SyntaxError');
   }
-  parsed.protocol = parsed.protocol.replace('ws', 'http');
   parsed.hash = '';
   return parsed;
 }

@@ -1,9 +1,17 @@
 import { isApplicationCloseCode } from '@sockwire/protocol';
+import type { ResponseLike } from './env.js';
 
 /** An error's message (or any thrown object's), else the thrown value as text. */
 export function describe(error: unknown): string {
   return (error as { message?: string } | undefined)?.message ?? String(error);
 }
+
+/**
+ * `HTTP <status>` and the start of the response body (500 characters at most): a server says there why it
+ * refused (Sockwire's say what to change, and are readable cross-origin: they carry CORS headers).
+ */
+export const httpFailure = async (response: ResponseLike): Promise<string> =>
+  ('HTTP ' + response.status + ' ' + (await response.text()).slice(0, 500)).trim();
 
 /**
  * UTF-8 size of a string (a lone surrogate counts 3, as the U+FFFD it is encoded as). Encoding it takes a

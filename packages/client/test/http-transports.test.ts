@@ -75,6 +75,25 @@ describe('sending over HTTP (fake fetch, fake timers)', () => {
     expect(events).toEqual(['open', 'error', 'close:1006']);
     expect(reasons).toEqual(['xhr_send failed: HTTP 404']);
   });
+
+  it("says why the server refused an xhr_send or a poll: the start of the response's body", async () => {
+    const refusal =
+      'Sockwire: this session belongs to the client that opened it, and this request did not carry its session key (sw_key). Open a new session instead.\n';
+    const { socket, http } = await overHttp('xhr-streaming');
+    http.autoSend = false;
+    const reasons: string[] = [];
+    socket.onclose = (e) => reasons.push(e.reason);
+    socket.send('a');
+    http.last('xhr_send').reply(403, refusal);
+    await advance(0);
+    expect(reasons).toEqual([`xhr_send failed: HTTP 403 ${refusal.trim()}`]);
+
+    const polling = await overHttp('xhr-polling');
+    polling.socket.onclose = (e) => reasons.push(e.reason);
+    polling.http.last('xhr').reply(403, refusal);
+    await advance(0);
+    expect(reasons.at(-1)).toBe(`xhr failed: HTTP 403 ${refusal.trim()}`);
+  });
 });
 
 describe('receiving over HTTP (fake fetch and EventSource, fake timers)', () => {

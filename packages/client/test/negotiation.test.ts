@@ -274,7 +274,9 @@ describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () 
     socket.addEventListener('close', (event) => closes.push((event as CloseEvent).reason));
     http.last('info').reply(503, 'busy');
     await advance(0);
-    expect(closes).toEqual(['Cannot connect to server: /info HTTP 503']);
+    expect(closes).toEqual([
+      'Cannot connect to server: /info HTTP 503 busy (GET http://example.test/echo/info)',
+    ]);
 
     const second = fakeEnv();
     second.http.info = null;
@@ -294,5 +296,77 @@ describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () 
     third.http.last('info').reply(200, '<html>');
     await advance(0);
     expect(reasons[0]).toMatch(/^Cannot connect to server: \/info .*JSON/);
+  });
+});
+
+describe('connect errors that name the cause (fake WebSocket and fetch, fake timers)', () => {
+  const reasonOf = (socket: SockwireSocket): Promise<string> =>
+    new Promise((resolve) =>
+      socket.addEventListener('close', (event) => resolve((event as CloseEvent).reason)),
+    );
+
+  it("passes on the server's explanation of a refused /info (the start of its body)", async () => {
+    const { http, options } = fakeEnv();
+    http.info = null;
+    const socket = new SockwireSocket(URL_, options);
+    const reason = reasonOf(socket);
+    const refusal =
+      'Sockwire: origin "https://app.test" is not allowed to connect. Add it to the server\'s allowedOrigins option, e.g. createServer({ allowedOrigins: ["https://app.test"] }), or pass --allowed-origins https://app.test to the sockwire CLI.\n';
+    http.last('info').reply(403, refusal);
+    expect(await reason).toBe(
+      `Cannot connect to server: /info HTTP 403 ${refusal.trim()} (GET http://example.test/echo/info)`,
+    );
+
+    // A body is read up to 500 characters (a proxy's HTML page, say, is not copied whole).
+    const second = fakeEnv();
+    second.http.info = null;
+    const long = new SockwireSocket(URL_, second.options);
+    const longReason = reasonOf(long);
+    second.http.last('info').reply(502, 'x'.repeat(5000));
+    expect(await longReason).toBe(
+      `Cannot connect to server: /info HTTP 502 ${'x'.repeat(500)} (GET http://example.test/echo/info)`,
+    );
+  });
+
+  it('names the URL tried (not its query string) and the likely causes, in order, when /info cannot be fetched', async () => {
+    const { http, options } = fakeEnv();
+    http.info = null;
+    const socket = new SockwireSocket('http://example.test/echo?token=secret', options);
+    const reason = reasonOf(socket);
+    // What fetch gives for a server that is down, a CORS failure (another origin's 404) or blocked mixed content.
+    http.last('info').fail('Failed to fetch');
+    expect(await reason).toBe(
+      'Cannot connect to server: /info Failed to fetch (GET http://example.test/echo/info): server down, wrong path, origin refused, or https page with http URL?',
+    );
+  });
+
+  it('says so when the runtime has no fetch', async () => {
+    const saved = globalThis.fetch;
+    delete (globalThis as { fetch?: unknown }).fetch;
+    try {
+      const socket = new SockwireSocket(URL_, { WebSocket: FakeWebSocket });
+      expect(await reasonOf(socket)).toBe(
+        'Cannot connect to server: /info fetch is not defined (GET http://example.test/echo/info)',
+      );
+    } finally {
+      globalThis.fetch = saved;
+    }
+  });
+
+  it("closes with 2000 naming the last attempt's failure: a server that refuses the session says why", async () => {
+    const { http, options } = fakeEnv();
+    const socket = new SockwireSocket(URL_, { ...options, transports: ['xhr-streaming', 'xhr-polling'] });
+    const events = recordEvents(socket, ['close']);
+    const reason = reasonOf(socket);
+    await advance(10);
+    http
+      .last('xhr_streaming')
+      .reply(503, 'Sockwire: this server holds its maximum of 2 sessions (maxSessions); retry later.\n');
+    await advance(0);
+    const quota =
+      'Sockwire: this client address holds its maximum of 1 sessions (maxSessionsPerAddress); close some first. Behind a proxy, see the clientAddress option.';
+    http.last('xhr').reply(429, `${quota}\n`);
+    expect(await reason).toBe(`All transports failed; last: xhr failed: HTTP 429 ${quota}`);
+    expect(events).toEqual(['close:2000']);
   });
 });

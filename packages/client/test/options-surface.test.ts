@@ -119,7 +119,7 @@ describe('infoTimeout', () => {
     const aborted = new Promise((resolve) => info.once('close', resolve));
     expect(await closed).toEqual({
       code: 1002,
-      reason: 'Cannot connect to server: /info timed out after 250 ms',
+      reason: `Cannot connect to server: /info timed out after 250 ms (GET ${server.url}/info)`,
       wasClean: false,
     });
     expect(events).toEqual(['error']);
@@ -145,7 +145,10 @@ describe('clock (manual clock, real servers)', () => {
     expect([socket.readyState, closes]).toEqual([SockwireSocket.CONNECTING, []]);
     clock.advance(1);
     expect(closes).toEqual([
-      { code: 1002, reason: 'Cannot connect to server: /info timed out after 3000 ms' },
+      {
+        code: 1002,
+        reason: `Cannot connect to server: /info timed out after 3000 ms (GET ${server.url}/info)`,
+      },
     ]);
     expect(socket.readyState).toBe(SockwireSocket.CLOSED);
   });

@@ -49,6 +49,31 @@ describe('WebSocket-compatible surface (fake WebSocket and fetch, fake timers)',
     expect(new SockwireSocket('wss://example.test/echo#x', options).url).toBe('https://example.test/echo');
   });
 
+  it('takes a ws(s) URL ending in /websocket (the raw WebSocket endpoint) as its service, the parent', async () => {
+    const { http, options } = fakeEnv();
+    const urls = [
+      'ws://example.test/stomp/websocket',
+      'WSS://example.test/stomp/websocket/?token=1#x',
+      'ws://example.test/stomp',
+      'ws://example.test/stomp/websockets',
+      'http://example.test/websocket',
+    ].map((url) => new SockwireSocket(url, { ...options, transports: ['xhr-polling'] }).url);
+    expect(urls).toEqual([
+      'http://example.test/stomp',
+      'https://example.test/stomp?token=1',
+      'http://example.test/stomp',
+      'http://example.test/stomp/websockets',
+      'http://example.test/websocket',
+    ]);
+    expect(http.requests.map((request) => request.url)).toEqual([
+      'http://example.test/stomp/info',
+      'https://example.test/stomp/info?token=1',
+      'http://example.test/stomp/info',
+      'http://example.test/stomp/websockets/info',
+      'http://example.test/websocket/info',
+    ]);
+  });
+
   it('throws InvalidStateError on send while connecting, TypeError on binary', async () => {
     const { options } = fakeEnv();
     const socket = new SockwireSocket(URL_, options);

@@ -9,7 +9,7 @@ import { httpTransport } from './http.js';
  */
 export const EventSourceTransport = /* @__PURE__ */ httpTransport(
   'eventsource',
-  (env) => !!env.EventSource && !!env.fetch,
+  (env) => !!env.EventSource,
   (context, sink) => {
     const Ctor = context.env.EventSource as NonNullable<typeof context.env.EventSource>;
     const source = new Ctor(context.url('eventsource'), {

@@ -1,7 +1,6 @@
 import { type SockJSProtocolError, XhrStreamDecoder } from '@sockwire/protocol';
 import { ABNORMAL } from '../close-codes.js';
-import type { Env } from '../env.js';
-import { describe } from '../util.js';
+import { describe, httpFailure } from '../util.js';
 import type { Receiver } from './http.js';
 
 /**
@@ -13,12 +12,14 @@ export function fetchReceiver(path: string): Receiver {
   return (context, sink) => {
     const controller = new AbortController();
     const read = async (): Promise<void> => {
-      const response = await (context.env.fetch as NonNullable<Env['fetch']>)(context.url(path), {
+      const response = await context.env.fetch(context.url(path), {
         method: 'POST',
         credentials: context.credentials,
         signal: controller.signal,
       });
-      if (response.status !== 200 || !response.body) throw new Error('HTTP ' + response.status);
+      if (response.status !== 200 || !response.body) {
+        throw new Error(await httpFailure(response));
+      }
       const reader = response.body.getReader();
       const text = new TextDecoder();
       const lines = new XhrStreamDecoder();

@@ -1,6 +1,6 @@
 import { ABNORMAL } from '../close-codes.js';
 import type { Env } from '../env.js';
-import { describe } from '../util.js';
+import { describe, httpFailure } from '../util.js';
 import type { TransportContext, TransportFactory, TransportName } from './transport.js';
 
 /*
@@ -79,16 +79,18 @@ export function httpTransport(
           bytes += size;
         }
         sending = true;
-        (context.env.fetch as NonNullable<Env['fetch']>)(context.url('xhr_send'), {
-          method: 'POST',
-          body: '[' + body + ']',
-          // No headers: a string body goes as text/plain;charset=UTF-8, which keeps the request "simple"
-          // for CORS (no preflight round trip).
-          credentials: context.credentials,
-        })
-          // The outcome, `true` when the server took the batch or else what went wrong, then one path for both.
-          .then(
-            (response) => response.status === 204 || response.status === 200 || 'HTTP ' + response.status,
+        context.env
+          .fetch(context.url('xhr_send'), {
+            method: 'POST',
+            body: '[' + body + ']',
+            // No headers: a string body goes as text/plain;charset=UTF-8, which keeps the request "simple"
+            // for CORS (no preflight round trip).
+            credentials: context.credentials,
+          })
+          // The outcome, `true` when the server took the batch or else what went wrong (a refusal's body says
+          // why), then one path for both.
+          .then<true | string, string>(
+            (response) => response.status === 204 || response.status === 200 || httpFailure(response),
             describe,
           )
           .then((outcome) => {

@@ -7,6 +7,6 @@ import { httpTransport } from './http.js';
  */
 export const XhrPollingTransport = /* @__PURE__ */ httpTransport(
   'xhr-polling',
-  (env) => !!env.fetch,
+  () => true,
   /* @__PURE__ */ fetchReceiver('xhr'),
 );

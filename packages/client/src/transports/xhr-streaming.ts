@@ -8,6 +8,6 @@ import { httpTransport } from './http.js';
  */
 export const XhrStreamingTransport = /* @__PURE__ */ httpTransport(
   'xhr-streaming',
-  (env) => !!env.fetch,
+  () => true,
   /* @__PURE__ */ fetchReceiver('xhr_streaming'),
 );
