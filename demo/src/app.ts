@@ -1,4 +1,5 @@
-import { checkNickname, DEFAULT_ROOMS } from '../shared/protocol.js';
+import { StompSendError } from '@sockwire/client/stomp';
+import { checkNickname, DEFAULT_ROOMS, STOMP_PATH } from '../shared/protocol.js';
 import { ChatConnection, type ChatListener, type TransportChoice } from './chat-client.js';
 import { type Conversation, describeCatchUp, dmKey, roomKey, Store } from './store.js';
 import { ConversationView } from './ui/conversation.js';
@@ -81,6 +82,12 @@ let nextClientId = 0;
 const newClientId = () =>
   `${Date.now().toString(36)}-${(++nextClientId).toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
 
+/** Why a send failed, in words for its tooltip: the server's refusal, or the SDK's reason. */
+function failureReason(error: unknown): string {
+  if (error instanceof StompSendError) return `The server refused it: ${error.body.trim() || error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The chat page: one Store, one ChatConnection at a time, and the views. */
 export class App {
   private readonly chat = byId<HTMLElement>('chat');
@@ -109,9 +116,12 @@ export class App {
       typing: (typing) => this.typing(typing),
       leave: () => this.leaveCurrent(),
       retry: (clientId) => this.retrySend(clientId),
+      scrolled: () => this.updateAttention(),
     });
     this.people = new PeopleView((user) => this.openDirect(user));
     this.wireLayoutToggles();
+    // A hidden tab does not read: what arrives meanwhile is unread, in the title and behind a "New messages" line.
+    document.addEventListener('visibilitychange', () => this.updateAttention());
     // Typing indicators expire without any message arriving: look again every second.
     setInterval(() => this.render(), 1000);
   }
@@ -136,7 +146,8 @@ export class App {
     );
     this.login.hide();
     this.chat.hidden = false;
-    this.status.start(nickname, transport);
+    this.status.start(nickname, transport, new URL(STOMP_PATH, chatServer()).href);
+    this.updateAttention();
     this.connect();
     this.conversation.focusComposer();
   }
@@ -171,7 +182,8 @@ export class App {
       state: (state) => {
         if (!live()) return;
         if (state.kind === 'connected') store.connectionRestarted();
-        else this.status.hideCatchUp();
+        // Offline, who is in a room is unknown, and our sends wait.
+        store.setOnline(state.kind === 'connected');
         if (state.kind === 'refused' && state.cause === 'nickname') {
           void this.signOut(state.message);
           return;
@@ -282,13 +294,13 @@ export class App {
         : connection.sendDirect(conversation.name, text, clientId);
     sent.then(
       () => store.delivered(clientId),
-      () => {
+      (error: unknown) => {
         if (this.store !== store) return; // signed out
         // Its connection was replaced (a transport switch stops the old client, which rejects what it did
         // not get confirmed): send it on the new one.
         if (this.connection !== connection && this.connection !== undefined)
           this.deliver(store, conversation, clientId, text);
-        else store.failed(clientId);
+        else store.failed(clientId, failureReason(error));
       },
     );
   }
@@ -324,9 +336,14 @@ export class App {
       this.sidebar.render(store);
       this.conversation.render(store);
       this.people.render(store);
-      const unread = [...store.conversations.values()].reduce((sum, c) => sum + c.unread, 0);
+      const unread = store.unreadTotal;
       document.title = unread > 0 ? `(${unread}) Sockwire chat` : 'Sockwire chat';
     });
+  }
+
+  /** Whether the reader sees the newest messages: the tab is visible and the list scrolled to the bottom. */
+  private updateAttention(): void {
+    this.store?.setAttentive(document.visibilityState === 'visible' && this.conversation.atBottom());
   }
 
   /**

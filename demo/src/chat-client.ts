@@ -32,6 +32,7 @@ import {
   STOMP_PATH,
   type TypingEvent,
 } from '../shared/protocol.js';
+import { describeClose } from './close-words.js';
 
 export const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -46,7 +47,12 @@ export type ConnectionState =
       readonly kind: 'reconnecting';
       readonly nextAttemptAt: number;
       readonly attempt: number;
-      readonly why: string;
+      /** What happened, in plain words ("The chat server went away"). */
+      readonly problem: string;
+      /** The close code and reason, for the connection panel ("1001 Going away"). */
+      readonly detail: string;
+      /** What a developer may have to fix (a page on another origin than its server). */
+      readonly hint?: string;
     }
   /** The server said no; retrying would not help, so the client stopped. */
   | { readonly kind: 'refused'; readonly cause: 'nickname' | 'origin' | 'denied'; readonly message: string }
@@ -345,12 +351,15 @@ export class ChatConnection {
       return;
     }
     if (scheduled === undefined) return;
-    let why = event.reason || `closed with code ${event.code}`;
+    const detail = `${event.code} ${event.reason}`.trim();
+    const problem = describeClose(event.code, event.reason);
     // A server older than Sockwire's CORS-readable refusals (or a proxy in front) may hide a 403 behind the
     // same network error as a server that is down: name both possibilities.
-    if (this.server !== page && event.reason.startsWith('Cannot connect to server: /info')) {
-      why = `cannot reach ${this.server}; if it is running, it may refuse this page's origin (${page}): ${allow}`;
+    if (this.server !== page && event.reason.startsWith('Cannot connect to server')) {
+      const hint = `If ${this.server} is running, it may refuse this page's origin (${page}): ${allow}.`;
+      this.listener.state({ kind: 'reconnecting', ...scheduled, problem, detail, hint });
+      return;
     }
-    this.listener.state({ kind: 'reconnecting', ...scheduled, why });
+    this.listener.state({ kind: 'reconnecting', ...scheduled, problem, detail });
   }
 }

@@ -30,6 +30,8 @@ export interface Bubble {
   /** Server time once known; local time while sending. */
   at: number;
   delivery: Delivery;
+  /** Why a `failed` one failed (the server's refusal, or the client giving up), for its tooltip. */
+  error?: string | undefined;
 }
 
 /** What a reconnect brought: messages that arrived while catching up, and where history was lost. */
@@ -48,7 +50,14 @@ export interface Conversation {
   /** Room name, or the other user's nickname. */
   readonly name: string;
   readonly messages: Bubble[];
+  /** Messages from others that arrived while the reader was elsewhere: another conversation, another tab, or
+   * scrolled up. */
   unread: number;
+  /**
+   * The first message of the latest unread run: the "New messages" line goes above it. It stays after the
+   * messages were seen, until the reader replies or leaves the conversation.
+   */
+  markerKey: string | undefined;
   /** Users in the room (rooms only). */
   members: readonly string[];
   /** User → when their typing indicator expires (ms since the epoch). */
@@ -70,6 +79,13 @@ export class Store {
   private readonly presenceVersions = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private catchUp: CatchUpReport | undefined;
+  /** Whether the connection is up: while it is not, presence is unknown and our sends wait. */
+  online = false;
+  /**
+   * Whether the reader sees the newest messages of the open conversation (the tab is visible and the list is
+   * scrolled to the bottom); if not, what arrives there counts as unread too.
+   */
+  private attentive = true;
 
   constructor(me: string) {
     this.me = me;
@@ -82,6 +98,28 @@ export class Store {
 
   changed(): void {
     for (const listener of this.listeners) listener();
+  }
+
+  setOnline(online: boolean): void {
+    if (this.online === online) return;
+    this.online = online;
+    this.changed();
+  }
+
+  /** The reader looks at the newest messages (again), or stopped (tab hidden, scrolled up). */
+  setAttentive(attentive: boolean): void {
+    if (this.attentive === attentive) return;
+    this.attentive = attentive;
+    const conversation = this.current === undefined ? undefined : this.conversations.get(this.current);
+    if (attentive && conversation !== undefined && conversation.unread > 0) conversation.unread = 0;
+    this.changed();
+  }
+
+  /** Unread messages in every conversation (the page's title shows it). */
+  get unreadTotal(): number {
+    let total = 0;
+    for (const conversation of this.conversations.values()) total += conversation.unread;
+    return total;
   }
 
   /** A new connection sends fresh lists whose versions start again: forget the old ones. */
@@ -101,7 +139,16 @@ export class Store {
   open(key: string, kind: 'room' | 'dm', name: string): Conversation {
     let conversation = this.conversations.get(key);
     if (conversation === undefined) {
-      conversation = { key, kind, name, messages: [], unread: 0, members: [], typing: new Map() };
+      conversation = {
+        key,
+        kind,
+        name,
+        messages: [],
+        unread: 0,
+        markerKey: undefined,
+        members: [],
+        typing: new Map(),
+      };
       this.conversations.set(key, conversation);
     }
     return conversation;
@@ -113,7 +160,10 @@ export class Store {
     this.changed();
   }
 
+  /** Opens a conversation: its unread are read now, but its "New messages" line stays to show where they start. */
   select(key: string | undefined): void {
+    const left = this.current === undefined ? undefined : this.conversations.get(this.current);
+    if (left !== undefined && left.key !== key && left.unread === 0) left.markerKey = undefined;
     this.current = key;
     const conversation = key === undefined ? undefined : this.conversations.get(key);
     if (conversation !== undefined) conversation.unread = 0;
@@ -124,6 +174,8 @@ export class Store {
   addOwn(key: string, clientId: string, text: string): void {
     const conversation = this.conversations.get(key);
     if (conversation === undefined) return;
+    // Replying means the new messages were read.
+    conversation.markerKey = undefined;
     conversation.messages.push({
       key: clientId,
       id: undefined,
@@ -144,11 +196,12 @@ export class Store {
     this.changed();
   }
 
-  /** The send() of one of ours rejected; unless its copy came back meanwhile, it failed. */
-  failed(clientId: string): void {
+  /** The send() of one of ours rejected (`error`: why); unless its copy came back meanwhile, it failed. */
+  failed(clientId: string, error?: string): void {
     const own = this.own(clientId);
     if (own === undefined || own.bubble.delivery !== 'sending') return;
     own.bubble.delivery = 'failed';
+    own.bubble.error = error;
     this.changed();
   }
 
@@ -157,6 +210,7 @@ export class Store {
     const own = this.own(clientId);
     if (own === undefined || own.bubble.delivery !== 'failed') return undefined;
     own.bubble.delivery = 'sending';
+    own.bubble.error = undefined;
     this.changed();
     return { conversation: own.conversation, text: own.bubble.text };
   }
@@ -266,7 +320,12 @@ export class Store {
     while (index > 0 && (conversation.messages[index - 1]?.at ?? 0) > bubble.at) index--;
     conversation.messages.splice(index, 0, bubble);
     this.trim(conversation);
-    if (countUnread && conversation.key !== this.current && message.from !== this.me) conversation.unread++;
+    const unseen = conversation.key !== this.current || !this.attentive;
+    if (countUnread && unseen && message.from !== this.me) {
+      // The first of a new unread run: the "New messages" line goes above it.
+      if (conversation.unread === 0) conversation.markerKey = bubble.key;
+      conversation.unread++;
+    }
     // A message from someone means they stopped typing.
     conversation.typing.delete(message.from);
     if (this.catchUp !== undefined) this.catchUp.recovered++;
@@ -287,14 +346,15 @@ export class Store {
   }
 }
 
-/** The line the page shows once a reconnect has caught up. */
+/** The line the page shows once a reconnect has caught up, in plain words. */
 export function describeCatchUp(report: CatchUpReport): string {
-  const parts: string[] = [];
-  if (report.reloaded.length > 0) {
-    parts.push(`history lost: reloaded ${report.reloaded.map((room) => `#${room}`).join(', ')}`);
-  }
-  if (report.directLost) parts.push('private messages sent while you were away may be missing');
+  const sentences: string[] = [];
   const n = report.recovered;
-  if (n > 0) parts.push(`${n} missed ${n === 1 ? 'message' : 'messages'} recovered`);
-  return `Reconnected: ${parts.length === 0 ? 'up to date' : parts.join('; ')}.`;
+  if (n > 0) sentences.push(`${n} missed ${n === 1 ? 'message' : 'messages'} recovered.`);
+  if (report.reloaded.length > 0) {
+    const rooms = report.reloaded.map((room) => `#${room}`).join(', ');
+    sentences.push(`The server no longer had what you missed in ${rooms}: recent messages were reloaded.`);
+  }
+  if (report.directLost) sentences.push('Private messages sent while you were away may be missing.');
+  return `Back online. ${sentences.length === 0 ? 'Nothing was missed.' : sentences.join(' ')}`;
 }

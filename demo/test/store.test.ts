@@ -46,12 +46,14 @@ describe('store: our own messages follow their send()', () => {
   it('a rejected send() is failed; retry makes it sending again and says what to send where', () => {
     const store = inGeneral();
     store.addOwn(roomKey('general'), 'k1', 'hello');
-    store.failed('k1');
+    store.failed('k1', 'The server refused it: no');
     expect(texts(store)).toEqual(['ann:hello:failed']);
+    expect(general(store)[0]?.error).toBe('The server refused it: no');
     const retried = store.retry('k1');
     expect(retried?.text).toBe('hello');
     expect(retried?.conversation.key).toBe(roomKey('general'));
     expect(texts(store)).toEqual(['ann:hello:sending']);
+    expect(general(store)[0]?.error).toBeUndefined();
     // Only a failed message can be retried.
     expect(store.retry('k1')).toBeUndefined();
     expect(store.retry('unknown')).toBeUndefined();
@@ -115,7 +117,7 @@ describe('store: what a reconnect brought', () => {
     store.roomMessage(said('ann', 'written offline', 'k1'));
     const report = store.caughtUp();
     expect(report).toEqual({ recovered: 3, reloaded: [], directLost: false });
-    expect(describeCatchUp(report)).toBe('Reconnected: 3 missed messages recovered.');
+    expect(describeCatchUp(report)).toBe('Back online. 3 missed messages recovered.');
     // After it, messages are live ones again.
     store.roomMessage(said('bob', 'live'));
     expect(store.caughtUp().recovered).toBe(0);
@@ -128,16 +130,16 @@ describe('store: what a reconnect brought', () => {
     store.roomMessage(said('bob', 'one'));
     store.catchingUp();
     store.roomMessage(said('bob', 'two'));
-    expect(describeCatchUp(store.caughtUp())).toBe('Reconnected: 2 missed messages recovered.');
+    expect(describeCatchUp(store.caughtUp())).toBe('Back online. 2 missed messages recovered.');
   });
 
   it('nothing missed: up to date; one: singular', () => {
     const store = inGeneral();
     store.catchingUp();
-    expect(describeCatchUp(store.caughtUp())).toBe('Reconnected: up to date.');
+    expect(describeCatchUp(store.caughtUp())).toBe('Back online. Nothing was missed.');
     store.catchingUp();
     store.roomMessage(said('bob', 'one'));
-    expect(describeCatchUp(store.caughtUp())).toBe('Reconnected: 1 missed message recovered.');
+    expect(describeCatchUp(store.caughtUp())).toBe('Back online. 1 missed message recovered.');
   });
 
   it('history lost: the rooms reloaded, once each, and private messages possibly missing', () => {
@@ -148,7 +150,7 @@ describe('store: what a reconnect brought', () => {
     store.historyLost('random');
     store.historyLost(undefined);
     expect(describeCatchUp(store.caughtUp())).toBe(
-      'Reconnected: history lost: reloaded #general, #random; private messages sent while you were away may be missing.',
+      'Back online. The server no longer had what you missed in #general, #random: recent messages were reloaded. Private messages sent while you were away may be missing.',
     );
   });
 
@@ -157,7 +159,77 @@ describe('store: what a reconnect brought', () => {
     store.historyLost('general');
     store.history({ room: 'general', messages: [said('bob', 'kept by the server')] });
     expect(describeCatchUp(store.caughtUp())).toBe(
-      'Reconnected: history lost: reloaded #general; 1 missed message recovered.',
+      'Back online. 1 missed message recovered. The server no longer had what you missed in #general: recent messages were reloaded.',
     );
+  });
+});
+
+describe('store: unread messages and the "New messages" line', () => {
+  const conversation = (store: Store, key = roomKey('general')) => {
+    const found = store.conversations.get(key);
+    if (found === undefined) throw new Error(`no ${key}`);
+    return found;
+  };
+
+  it('the open conversation, read: nothing unread, no line', () => {
+    const store = inGeneral();
+    store.roomMessage(said('bob', 'seen'));
+    expect(conversation(store).unread).toBe(0);
+    expect(conversation(store).markerKey).toBeUndefined();
+    expect(store.unreadTotal).toBe(0);
+  });
+
+  it('while the reader is away (tab hidden, scrolled up): unread, and the line above the first of them', () => {
+    const store = inGeneral();
+    store.roomMessage(said('bob', 'seen', 'c-seen'));
+    store.setAttentive(false);
+    store.roomMessage(said('bob', 'first unread', 'c-first'));
+    store.roomMessage(said('carl', 'second unread', 'c-second'));
+    // Ours, from another tab, is not unread.
+    store.roomMessage(said('ann', 'mine from another tab', 'c-mine'));
+    expect(conversation(store).unread).toBe(2);
+    expect(store.unreadTotal).toBe(2);
+    expect(conversation(store).markerKey).toBe('c-first');
+    // Back: read, but the line stays to show where the new ones start...
+    store.setAttentive(true);
+    expect(store.unreadTotal).toBe(0);
+    expect(conversation(store).markerKey).toBe('c-first');
+    // ...until the reader replies.
+    store.addOwn(roomKey('general'), 'k1', 'a reply');
+    expect(conversation(store).markerKey).toBeUndefined();
+  });
+
+  it('another conversation: unread until opened; its line goes once the reader leaves it again', () => {
+    const store = inGeneral();
+    store.open(roomKey('random'), 'room', 'random');
+    store.roomMessage({ ...said('bob', 'in random', 'c-random'), room: 'random' });
+    expect(conversation(store, roomKey('random')).unread).toBe(1);
+    store.select(roomKey('random'));
+    expect(conversation(store, roomKey('random')).unread).toBe(0);
+    expect(conversation(store, roomKey('random')).markerKey).toBe('c-random');
+    store.select(roomKey('general'));
+    expect(conversation(store, roomKey('random')).markerKey).toBeUndefined();
+  });
+
+  it('a new unread run after the last was read moves the line to it', () => {
+    const store = inGeneral();
+    store.setAttentive(false);
+    store.roomMessage(said('bob', 'one', 'c-one'));
+    store.setAttentive(true);
+    store.setAttentive(false);
+    store.roomMessage(said('bob', 'two', 'c-two'));
+    expect(conversation(store).markerKey).toBe('c-two');
+    expect(conversation(store).unread).toBe(1);
+  });
+
+  it('online is tracked for the views (presence unknown while offline)', () => {
+    const store = inGeneral();
+    let changes = 0;
+    store.subscribe(() => changes++);
+    expect(store.online).toBe(false);
+    store.setOnline(true);
+    store.setOnline(true);
+    expect(store.online).toBe(true);
+    expect(changes).toBe(1);
   });
 });

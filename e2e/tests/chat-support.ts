@@ -14,6 +14,7 @@ import {
   type ViewportSize,
   type WebSocketRoute,
 } from '@playwright/test';
+import type { ChatBrokerOptions } from '../../demo/server/chat-broker.js';
 import { type ChatServer, startChatServer } from '../../demo/server/chat-server.js';
 
 /*
@@ -48,14 +49,19 @@ export interface Demo {
   start(): Promise<void>;
 }
 
-/** The demo server on a free port, restartable on that same port. */
+/**
+ * The demo server on a free port, restartable on that same port. `chat`: options of the chat broker (a clock,
+ * STOMP interceptors), kept across restarts.
+ */
 export async function startDemo(
   staticDir: string,
   allowedOrigins?: readonly string[],
+  chat?: ChatBrokerOptions,
 ): Promise<Demo & { close(): Promise<void> }> {
   const options = {
     staticDir,
     ...(allowedOrigins === undefined ? {} : { allowedOrigins: [...allowedOrigins] }),
+    ...(chat === undefined ? {} : { chat }),
   };
   let server: ChatServer | undefined = await startChatServer({ port: 0, ...options });
   const port = server.port;
@@ -191,15 +197,31 @@ export class ChatUser {
     return user;
   }
 
+  /** The connection's button in the top bar; its `data-state` is the connection's state. */
   get badge(): Locator {
     return this.page.locator('#badge');
   }
 
+  /** The banner between the top bar and the page: "Connection lost", "Can't reach the chat server"... */
   get banner(): Locator {
-    return this.page.getByRole('alert').filter({ hasText: 'Connection lost' });
+    return this.page.locator('#banner');
   }
 
-  /** The line shown once a reconnect has caught up ("3 missed messages recovered"). */
+  /** Opens the connection panel (developer details and the transport selector) from the top bar. */
+  async connectionPanel(): Promise<Locator> {
+    const panel = this.page.getByRole('region', { name: 'Connection' });
+    if (!(await panel.isVisible()))
+      await this.page.getByRole('button', { name: /connection details/ }).click();
+    await expect(panel).toBeVisible();
+    return panel;
+  }
+
+  /** The transport in use, as the connection panel shows it ("WebSocket (chosen automatically)"). */
+  async transport(): Promise<Locator> {
+    return (await this.connectionPanel()).locator('#connection-transport');
+  }
+
+  /** "Back online", and what the reconnect recovered ("3 missed messages recovered"). */
   get catchUp(): Locator {
     return this.page.locator('#catch-up');
   }
@@ -242,7 +264,8 @@ export class ChatUser {
     const list = label.startsWith('#') ? 'Rooms' : 'Private messages';
     await this.page
       .getByRole('list', { name: list })
-      .getByRole('button', { name: new RegExp(`^${label.slice(1)}(,|$)`) })
+      // "general, 2 people": the words after the name are the screen reader's (the screen shows "general 2").
+      .getByRole('button', { name: new RegExp(`^${label.slice(1)}( ?,|$)`) })
       .click();
   }
 }

@@ -67,8 +67,9 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
 
   // The restart: both see the banner while the server is away, then reconnect by themselves.
   await demo.stop();
-  await expect(alice.banner).toBeVisible();
-  await expect(bob.banner).toBeVisible();
+  await expect(alice.banner).toContainText('Connection lost');
+  await expect(bob.banner).toContainText('Connection lost');
+  await expect(alice.banner).toContainText(/Reconnecting (in \d+ s|now)…/);
   await expect(alice.badge).toHaveAttribute('data-state', 'reconnecting');
   // Written while offline: shown at once as "sending", kept by the SDK's send(), sent after the reconnect.
   await alice.composer.fill('written while offline');
@@ -87,7 +88,8 @@ async function converse(demo: Demo, alice: ChatUser, bob: ChatUser): Promise<voi
   await expect(alice.message('written while offline')).toHaveAttribute('data-delivery', 'sent');
   await bob.expectMessage('written while offline');
   for (const user of [alice, bob]) {
-    await expect(user.catchUp).toContainText('Reconnected: history lost: reloaded #general');
+    await expect(user.catchUp).toContainText('Back online');
+    await expect(user.catchUp).toContainText('The server no longer had what you missed in #general');
     await expect(user.message('written while offline')).toHaveCount(1);
     // What was said before the restart is still on the page, once.
     await expect(user.message('Hi Alice!')).toHaveCount(1);
@@ -108,7 +110,7 @@ test.describe('demo chat', () => {
     const alice = await ChatUser.signIn(await newTab(), demo.url, 'alice');
     // Bob on a streaming transport, so the scenario also covers the reconnect of an HTTP session.
     const bob = await ChatUser.signIn(await newTab(), demo.url, 'bob', 'xhr-streaming');
-    await expect(bob.badge).toContainText('XHR streaming');
+    await expect(await bob.transport()).toContainText('XHR streaming');
     await converse(demo, alice, bob);
   });
 
@@ -141,9 +143,10 @@ test.describe('demo chat', () => {
 
     network.restore();
     await expect(ann.badge).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
-    await expect(ann.catchUp).toHaveText(/Reconnected: 3 missed messages recovered\./, { timeout: 15_000 });
+    await expect(ann.catchUp).toHaveText(/Back online\. 3 missed messages recovered\./, { timeout: 15_000 });
     for (const text of [...missed, 'before the cut']) await expect(ann.message(text)).toHaveCount(1);
-    await expect(ann.messages.getByRole('listitem')).toHaveText([
+    // The messages alone: the list also holds the day's heading ("Today").
+    await expect(ann.messages.locator('li.message')).toHaveText([
       /before the cut/,
       /missed one/,
       /missed two/,
@@ -176,10 +179,14 @@ test.describe('demo chat', () => {
   });
 
   for (const transport of TRANSPORTS) {
-    test(`forced ${transport}: the badge says so, and messages go both ways`, async ({ newTab, demo }) => {
+    test(`forced ${transport}: the connection panel says so, and messages go both ways`, async ({
+      newTab,
+      demo,
+    }) => {
       const ann = await ChatUser.signIn(await newTab(), demo.url, 'ann', transport);
-      await expect(ann.badge).toContainText(/ · \d+ ms/);
-      await expect(ann.page.getByRole('combobox', { name: 'Transport' })).toHaveValue(transport);
+      const panel = await ann.connectionPanel();
+      await expect(panel.locator('#connection-rtt')).toHaveText(/^\d+ ms$/);
+      await expect(panel.getByRole('combobox', { name: 'Transport' })).toHaveValue(transport);
       const ben = await ChatUser.signIn(await newTab(), demo.url, 'ben');
       await ben.say(`to ann over ${transport}`);
       await ann.expectMessage(`to ann over ${transport}`);
@@ -195,8 +202,11 @@ test.describe('demo chat', () => {
     const ann = await ChatUser.signIn(await newTab(), demo.url, 'ann');
     const ben = await ChatUser.signIn(await newTab(), demo.url, 'ben');
     await ann.say('before the switch');
-    await ann.page.getByRole('combobox', { name: 'Transport' }).selectOption('xhr-polling');
-    await expect(ann.badge).toContainText('XHR polling', { timeout: 15_000 });
+    const panel = await ann.connectionPanel();
+    await panel.getByRole('combobox', { name: 'Transport' }).selectOption('xhr-polling');
+    await expect(panel.locator('#connection-transport')).toContainText('XHR polling (forced)', {
+      timeout: 15_000,
+    });
     await expect(ann.message('before the switch')).toBeVisible();
     await ben.say('after the switch');
     await ann.expectMessage('after the switch');

@@ -1,6 +1,7 @@
 import { LIMITS } from '../../shared/protocol.js';
 import type { Bubble, Conversation, Store } from '../store.js';
-import { byId, h, longTime, setText, shortTime } from './dom.js';
+import { avatar } from './avatar.js';
+import { byId, dayKey, dayLabel, h, longTime, setText, shortTime } from './dom.js';
 import { syncList } from './keyed-list.js';
 
 export interface ConversationActions {
@@ -9,13 +10,22 @@ export interface ConversationActions {
   leave(): void;
   /** Send one of ours that failed again (its clientId). */
   retry(clientId: string): void;
+  /** The reader scrolled the messages (to the bottom, or away from it). */
+  scrolled(): void;
 }
 
+/** Our own messages' states: a mark beside the time, and words while it is not simply sent. */
 const DELIVERY = {
-  sending: { mark: '…', label: 'sending', title: 'Sending…' },
-  sent: { mark: '✓', label: 'sent', title: 'The server has it' },
-  failed: { mark: '!', label: 'not sent', title: 'Not sent' },
+  sending: { mark: '…', label: 'sending' },
+  sent: { mark: '✓', label: 'sent' },
+  failed: { mark: '!', label: 'not sent' },
 } as const;
+
+/** One row of the message list: a day's heading, the "New messages" line, or a message. */
+type Row =
+  | { readonly kind: 'day'; readonly key: string; readonly at: number }
+  | { readonly kind: 'new'; readonly key: string }
+  | { readonly kind: 'message'; readonly key: string; readonly bubble: Bubble; readonly continued: boolean };
 
 /** Resend "typing" this often while the user keeps typing; receivers expire it after LIMITS.typingTtl. */
 const TYPING_REFRESH_MS = LIMITS.typingTtl / 2;
@@ -28,13 +38,18 @@ export class ConversationView {
   private readonly title = byId<HTMLElement>('conversation-title');
   private readonly subtitle = byId<HTMLElement>('conversation-sub');
   private readonly leave = byId<HTMLButtonElement>('leave');
+  /** The scrolling log around the list (the list itself is a plain list, for its items' sake). */
+  private readonly scroller = byId<HTMLElement>('message-scroller');
   private readonly list = byId<HTMLOListElement>('messages');
   private readonly empty = byId<HTMLElement>('empty');
   private readonly typingLine = byId<HTMLElement>('typing');
   private readonly form = byId<HTMLFormElement>('composer');
   private readonly input = byId<HTMLTextAreaElement>('message');
+  private readonly jump = byId<HTMLButtonElement>('jump');
   private readonly actions: ConversationActions;
   private shownKey: string | undefined;
+  /** Whether the list sits at its bottom (the newest message), so that it stays there when its box shrinks. */
+  private stuckToBottom = true;
   private typingSentAt = 0;
 
   constructor(actions: ConversationActions) {
@@ -65,6 +80,28 @@ export class ConversationView {
       const clientId = button?.dataset.clientId;
       if (clientId !== undefined) actions.retry(clientId);
     });
+    this.scroller.addEventListener(
+      'scroll',
+      () => {
+        this.stuckToBottom = this.atBottom();
+        actions.scrolled();
+      },
+      { passive: true },
+    );
+    // A banner appearing above (or the keyboard on a phone) makes the list shorter: keep the newest in view.
+    new ResizeObserver(() => {
+      if (this.stuckToBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    }).observe(this.scroller);
+    this.jump.addEventListener('click', () => {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+      actions.scrolled();
+    });
+  }
+
+  /** Whether the newest messages are in view (a few pixels short of the bottom still counts). */
+  atBottom(): boolean {
+    const { scroller } = this;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
   }
 
   render(store: Store): void {
@@ -81,15 +118,19 @@ export class ConversationView {
       this.list.replaceChildren();
       this.showEmpty('Join a room from the list, or create one, to start chatting.');
       setText(this.typingLine, '');
+      this.jump.hidden = true;
       return;
     }
     const room = conversation.kind === 'room';
     setText(this.title, room ? `#${conversation.name}` : `@${conversation.name}`);
+    const people = conversation.members.length;
     setText(
       this.subtitle,
-      room
-        ? `${conversation.members.length} ${conversation.members.length === 1 ? 'person' : 'people'} here`
-        : 'Private conversation',
+      !room
+        ? 'Private conversation'
+        : store.online
+          ? `${people} ${people === 1 ? 'person' : 'people'} here`
+          : 'Offline: who is here is unknown',
     );
     setText(this.leave, room ? 'Leave room' : 'Close');
     this.input.placeholder = room
@@ -104,6 +145,10 @@ export class ConversationView {
       );
     } else this.empty.hidden = true;
     setText(this.typingLine, typingText(store.typists(conversation)));
+    // Scrolled up while messages arrived: say how many, and offer the way down.
+    const unread = conversation.unread;
+    this.jump.hidden = unread === 0 || this.atBottom();
+    setText(this.jump, `↓ ${unread} new ${unread === 1 ? 'message' : 'messages'}`);
   }
 
   focusComposer(): void {
@@ -112,40 +157,27 @@ export class ConversationView {
 
   private renderMessages(store: Store, conversation: Conversation, switched: boolean): void {
     // Follow new messages only if the reader is at the bottom already; never yank them away from history.
-    const { list } = this;
-    const atBottom = switched || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    const continued = new Set<string>();
-    conversation.messages.forEach((bubble, index) => {
-      const previous = conversation.messages[index - 1];
-      if (previous && previous.from === bubble.from && bubble.at - previous.at < GROUP_MS)
-        continued.add(bubble.key);
-    });
+    const { list, scroller } = this;
+    const follow = switched || this.atBottom();
     syncList(
       list,
-      conversation.messages,
-      (bubble) => `${bubble.from}\n${bubble.key}`,
-      (bubble) => messageElement(bubble, bubble.from === store.me),
-      (element, bubble) => {
-        element.classList.toggle('continued', continued.has(bubble.key));
-        element.dataset.delivery = bubble.delivery;
-        const time = element.querySelector('time');
-        if (time) {
-          time.dateTime = new Date(bubble.at).toISOString();
-          time.title = longTime(bubble.at);
-          setText(time, shortTime(bubble.at));
-        }
-        const status = element.querySelector('.delivery');
-        if (status) {
-          const shown = DELIVERY[bubble.delivery];
-          setText(status, shown.mark);
-          status.setAttribute('aria-label', shown.label);
-          status.setAttribute('title', shown.title);
-        }
-        const retry = element.querySelector<HTMLButtonElement>('button.retry');
-        if (retry) retry.hidden = bubble.delivery !== 'failed';
+      rowsOf(conversation),
+      (row) => row.key,
+      (row) => rowElement(row, store.me),
+      (element, row) => {
+        if (row.kind === 'day') setText(element.querySelector('.day-label') ?? element, dayLabel(row.at));
+        if (row.kind === 'message') updateMessage(element, row, store.online);
       },
     );
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    if (!follow) return;
+    scroller.scrollTop = scroller.scrollHeight;
+    this.stuckToBottom = true;
+    // Opening a conversation with unread messages: show the first of them rather than the last.
+    const marker = switched ? list.querySelector<HTMLElement>('.new-marker') : null;
+    if (marker !== null) {
+      const above = marker.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      if (above < 0) scroller.scrollTop += above - 8;
+    }
   }
 
   private showEmpty(text: string): void {
@@ -175,26 +207,110 @@ export class ConversationView {
   }
 }
 
+/** The list's rows: a heading at each new day, the "New messages" line above the first unread, the messages. */
+function rowsOf(conversation: Conversation): Row[] {
+  const rows: Row[] = [];
+  let day = '';
+  let previous: Bubble | undefined;
+  for (const bubble of conversation.messages) {
+    const thisDay = dayKey(bubble.at);
+    let grouped =
+      previous !== undefined && previous.from === bubble.from && bubble.at - previous.at < GROUP_MS;
+    if (thisDay !== day) {
+      rows.push({ kind: 'day', key: `day:${thisDay}`, at: bubble.at });
+      day = thisDay;
+      grouped = false;
+    }
+    if (bubble.key === conversation.markerKey) {
+      rows.push({ kind: 'new', key: 'new-messages' });
+      grouped = false;
+    }
+    rows.push({ kind: 'message', key: `${bubble.from}\n${bubble.key}`, bubble, continued: grouped });
+    previous = bubble;
+  }
+  return rows;
+}
+
+function rowElement(row: Row, me: string): HTMLElement {
+  switch (row.kind) {
+    // A heading in its own item: a screen reader can jump from day to day.
+    case 'day':
+      return h('li', { class: 'day-separator' }, h('h3', { class: 'day-label' }));
+    case 'new':
+      return h('li', { class: 'new-marker' }, h('span', { class: 'new-marker-label' }, 'New messages'));
+    case 'message':
+      return messageElement(row.bubble, row.bubble.from === me);
+  }
+}
+
 function messageElement(bubble: Bubble, mine: boolean): HTMLElement {
   return h(
     'li',
     { class: mine ? 'message mine' : 'message' },
+    !mine && avatar(bubble.from),
     h(
       'div',
-      { class: 'meta' },
-      h('span', { class: 'author' }, mine ? `${bubble.from} (you)` : bubble.from),
-      h('time', {}),
+      { class: 'bubble' },
+      h('div', { class: 'meta' }, h('span', { class: 'author' }, mine ? 'You' : bubble.from), h('time', {})),
+      // textContent: the message is shown exactly as typed, markup and all, and never interpreted.
+      h('p', { class: 'text' }, bubble.text),
+      mine &&
+        h(
+          'div',
+          { class: 'delivery-line' },
+          h('span', { class: 'delivery', role: 'img' }),
+          h('span', { class: 'delivery-text' }),
+          retryButton(bubble),
+        ),
     ),
-    // textContent: the message is shown exactly as typed, markup and all, and never interpreted.
-    h('p', { class: 'text' }, bubble.text),
-    mine && h('span', { class: 'delivery', role: 'img' }),
-    mine && retryButton(bubble.key),
   );
 }
 
-/** Shown under one of ours that failed; the list's click handler finds the message by its clientId. */
-function retryButton(clientId: string): HTMLElement {
-  const attributes = { class: 'retry link-button', type: 'button', hidden: true, 'data-client-id': clientId };
+function updateMessage(element: HTMLElement, row: Extract<Row, { kind: 'message' }>, online: boolean): void {
+  const { bubble } = row;
+  element.classList.toggle('continued', row.continued);
+  element.dataset.delivery = bubble.delivery;
+  const time = element.querySelector('time');
+  if (time) {
+    time.dateTime = new Date(bubble.at).toISOString();
+    time.title = longTime(bubble.at);
+    setText(time, shortTime(bubble.at));
+  }
+  const mark = element.querySelector('.delivery');
+  if (mark) {
+    const shown = DELIVERY[bubble.delivery];
+    setText(mark, shown.mark);
+    mark.setAttribute('aria-label', shown.label);
+  }
+  const words = element.querySelector<HTMLElement>('.delivery-text');
+  if (words) {
+    const text =
+      bubble.delivery === 'sending'
+        ? online
+          ? 'Sending…'
+          : 'Waiting for the connection…'
+        : bubble.delivery === 'failed'
+          ? 'Not sent'
+          : '';
+    setText(words, text);
+    // Why it failed, for those who want to know (the server's refusal, or the SDK's reason).
+    if (bubble.error === undefined) words.removeAttribute('title');
+    else words.title = bubble.error;
+  }
+  const retry = element.querySelector<HTMLButtonElement>('button.retry');
+  if (retry) retry.hidden = bubble.delivery !== 'failed';
+}
+
+/** Shown beside one of ours that failed; the list's click handler finds the message by its clientId. */
+function retryButton(bubble: Bubble): HTMLElement {
+  const shortText = bubble.text.length > 40 ? `${bubble.text.slice(0, 40)}…` : bubble.text;
+  const attributes = {
+    class: 'retry',
+    type: 'button',
+    hidden: true,
+    'data-client-id': bubble.key,
+    'aria-label': `Retry sending “${shortText}”`,
+  };
   return h('button', attributes, 'Retry');
 }
 

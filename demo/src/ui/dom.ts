@@ -54,3 +54,28 @@ export function shortTime(ms: number): string {
 export function longTime(ms: number): string {
   return fullFormat.format(ms);
 }
+
+/** The local calendar day of a time, as `YYYY-MM-DD` (keys the day headings of the message list). */
+export function dayKey(ms: number): string {
+  const date = new Date(ms);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long' });
+const dateFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
+const yearFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+
+/** A day heading: "Today", "Yesterday", "Monday" within the week, then "Monday 3 March", then with the year. */
+export function dayLabel(ms: number, now = Date.now()): string {
+  const startOf = (t: number) => {
+    const date = new Date(t);
+    return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+  };
+  // Calendar days between the two (rounded: a daylight-saving change makes one day 23 or 25 hours long).
+  const days = Math.round((startOf(now) - startOf(ms)) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (days > 1 && days < 7) return weekdayFormat.format(ms);
+  if (new Date(ms).getFullYear() === new Date(now).getFullYear()) return dateFormat.format(ms);
+  return yearFormat.format(ms);
+}

@@ -1,4 +1,5 @@
 import type { Store } from '../store.js';
+import { avatar } from './avatar.js';
 import { byId, h, setText } from './dom.js';
 import { syncList } from './keyed-list.js';
 
@@ -8,6 +9,7 @@ export class PeopleView {
   private readonly heading = byId<HTMLElement>('people-heading');
   private readonly list = byId<HTMLUListElement>('member-list');
   private readonly count = byId<HTMLElement>('people-count');
+  private readonly stale = byId<HTMLElement>('people-stale');
 
   constructor(onPick: (user: string) => void) {
     this.list.addEventListener('click', (event) => {
@@ -25,6 +27,9 @@ export class PeopleView {
     setText(this.heading, room === undefined ? 'People' : `In #${room.name} (${members.length})`);
     setText(this.count, room === undefined ? '' : `(${members.length})`);
     const typing = new Set(room === undefined ? [] : store.typists(room));
+    // Offline, the list is the last one we had: who is still there is unknown, and the dots say so.
+    this.stale.hidden = room === undefined || store.online;
+    this.panel.dataset.presence = store.online ? 'live' : 'unknown';
     syncList(
       this.list,
       members,
@@ -36,9 +41,11 @@ export class PeopleView {
           h(
             'button',
             { type: 'button', class: 'member', 'data-user': user },
-            h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+            avatar(user, 'small'),
             h('span', { class: 'member-name' }, user === store.me ? `${user} (you)` : user),
             h('span', { class: 'member-typing', 'aria-hidden': 'true' }),
+            // After the name, so a screen reader says "bob, online"; CSS draws it on the avatar.
+            h('span', { class: 'presence-dot', role: 'img' }),
           ),
         ),
       (element, user) => {
@@ -47,6 +54,14 @@ export class PeopleView {
         button.title = user === store.me ? 'You' : `Write to ${user} privately`;
         const dots = button.querySelector('.member-typing');
         if (dots) setText(dots, typing.has(user) ? '…' : '');
+        const presence = button.querySelector<HTMLElement>('.presence-dot');
+        if (presence) {
+          presence.dataset.presence = store.online ? 'online' : 'unknown';
+          presence.setAttribute(
+            'aria-label',
+            store.online ? 'online' : 'status unknown while you are offline',
+          );
+        }
       },
     );
   }

@@ -1,6 +1,7 @@
 import { checkRoomName } from '../../shared/protocol.js';
 import { dmKey, roomKey, type Store } from '../store.js';
-import { byId, h, setText } from './dom.js';
+import { avatar } from './avatar.js';
+import { byId, h, replace, setText } from './dom.js';
 import { syncList } from './keyed-list.js';
 
 export interface SidebarActions {
@@ -91,14 +92,19 @@ export class SidebarView {
       list,
       entries,
       (entry) => entry.key,
-      () => {
+      (entry) => {
         const button = h(
           'button',
           { type: 'button', class: 'nav-item' },
-          h('span', { class: 'sigil', 'aria-hidden': 'true' }, sigil),
+          // A person has their avatar; a room its "#".
+          sigil === '@'
+            ? avatar(entry.label, 'small')
+            : h('span', { class: 'sigil', 'aria-hidden': 'true' }, sigil),
           h('span', { class: 'nav-label' }),
+          // Bare numbers for the eyes, with words for screen readers: "general, 2 people, 1 unread".
           h('span', { class: 'nav-count' }),
           h('span', { class: 'nav-unread' }),
+          h('span', { class: 'visually-hidden' }),
         );
         button.addEventListener('click', () => {
           const { key, joined } = button.dataset;
@@ -110,22 +116,32 @@ export class SidebarView {
       },
       (element, entry) => {
         const button = element.firstElementChild as HTMLButtonElement;
-        const [, label, count, unread] = button.children;
+        const [, label, count, unread, state] = button.children;
         button.dataset.key = entry.key;
         button.dataset.joined = String(entry.joined);
         if (entry.key === current) button.setAttribute('aria-current', 'page');
         else button.removeAttribute('aria-current');
+        // The name is the visible text (an aria-label of other words would hide what sighted users read).
         if (label) setText(label, entry.label);
-        if (count) setText(count, entry.members === undefined ? '' : String(entry.members));
-        if (unread) setText(unread, entry.unread > 0 ? String(entry.unread) : '');
-        // One sentence for screen readers instead of a row of bare numbers.
-        const parts = [entry.label];
-        if (entry.members !== undefined)
-          parts.push(`${entry.members} ${entry.members === 1 ? 'person' : 'people'}`);
-        if (entry.unread > 0) parts.push(`${entry.unread} unread`);
-        if (sigil === '#' && !entry.joined) parts.push('not joined');
-        button.setAttribute('aria-label', parts.join(', '));
+        if (count) setNumber(count, entry.members, entry.members === 1 ? 'person' : 'people');
+        if (unread) setNumber(unread, entry.unread > 0 ? entry.unread : undefined, 'unread');
+        if (state) setText(state, sigil === '#' && !entry.joined ? ', not joined' : '');
       },
     );
   }
+}
+
+/** A bare number, read as ", 3 people" (the words are visually hidden); nothing when undefined. */
+function setNumber(element: Element, value: number | undefined, words: string): void {
+  const text = value === undefined ? '' : `, ${value} ${words}`;
+  if (element.getAttribute('data-spoken') === text) return;
+  element.setAttribute('data-spoken', text);
+  if (value === undefined) element.replaceChildren();
+  else
+    replace(
+      element,
+      h('span', { class: 'visually-hidden' }, ', '),
+      String(value),
+      h('span', { class: 'visually-hidden' }, ` ${words}`),
+    );
 }
