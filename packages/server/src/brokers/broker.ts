@@ -1,7 +1,8 @@
 /**
  * What a message broker is to the STOMP layer: destinations, messages and consumers, never sessions or
- * transports. The in-memory broker implements it now; Redis and a RabbitMQ relay implement it later, which is
- * why every operation may answer with a promise (the STOMP session waits before sending a receipt).
+ * transports. The in-memory broker, the Redis broker and the RabbitMQ relay implement it; the last two answer
+ * over the network, which is why every operation may answer with a promise (the STOMP session waits before
+ * sending a receipt).
  *
  * Destination semantics are the broker's: the memory broker fans a message out to every consumer of a
  * topic-like destination and hands it to one consumer of a queue-like one.
