@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RelayedRequest, SessionBus } from './cluster/session-bus.js';
+import type { ForwardedRequest, SessionBus } from './cluster/session-bus.js';
 import type { Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -51,7 +51,7 @@ export type AllowedHosts = 'auto' | '*' | readonly string[];
  * What session hooks see of an HTTP request: its headers, URL and peer. (In a cluster the request may have
  * reached another node, which passed these along.)
  */
-export type RequestInfo = RelayedRequest;
+export type RequestInfo = ForwardedRequest;
 
 export type WebSocketProtocols =
   | readonly string[]
@@ -101,12 +101,14 @@ export interface ServerOptions {
    */
   sendBodyTimeout?: number;
   /**
-   * Outbound bytes queued per session above which `write()` returns false (wait for `drain`). Default 64 KiB.
+   * Outbound bytes queued per connection (any transport) above which `write()` returns false (wait for
+   * `drain`). Default 64 KiB.
    */
   highWaterMark?: number;
   /**
-   * Outbound bytes queued per session above which the session is closed with 2012 "Buffer overflow"
-   * (a client that does not read). Default 4 MiB.
+   * Outbound bytes queued per connection (any transport) above which it is closed with 2012 "Buffer overflow"
+   * (a client that does not read). Default 4 MiB. `listenTcp` applies the same limit, with the same default, to
+   * STOMP over TCP.
    */
   maxBufferedBytes?: number;
   /** See {@link WebSocketProtocols}. Default: none. */

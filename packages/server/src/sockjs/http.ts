@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { RelayedRequest } from '../cluster/session-bus.js';
+import type { ForwardedRequest } from '../cluster/session-bus.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Timers } from '../timers.js';
 
@@ -208,7 +208,7 @@ export function sendRefusal(
 }
 
 /** The parts of an HTTP request a session keeps (they can travel between cluster nodes). */
-export function requestInfo(request: IncomingMessage): RelayedRequest {
+export function requestInfo(request: IncomingMessage): ForwardedRequest {
   return {
     headers: request.headers,
     url: request.url ?? '',

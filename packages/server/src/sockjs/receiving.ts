@@ -12,7 +12,7 @@ import {
 } from '@sockwire/protocol';
 import type { TransportName } from '../connection.js';
 import { requestInfo, sendRefusal, sendText, sessionHeaders } from './http.js';
-import { HttpReceiver } from './http-receiver.js';
+import { HttpFrameSink } from './http-frame-sink.js';
 import type { SockjsService } from './service.js';
 
 /** What a client hears when its session's node died with it. */
@@ -95,8 +95,8 @@ export function receivingSpec(request: ReceivingRequest): {
 
 /**
  * Answer a receiving request: headers, prelude, then attach it to its session (created by this request if
- * the id is new) as a receiver that frames and limits what it carries. In a cluster the session may live on
- * another node: then this node writes the headers and prelude and relays the rest.
+ * the id is new) as a sink that frames and limits what it carries. In a cluster the session may live on
+ * another node: then this node writes the headers and prelude and forwards the rest.
  */
 export function serveReceiving(
   service: SockjsService,
@@ -105,12 +105,12 @@ export function serveReceiving(
   sessionId: string,
   receiving: ReceivingRequest,
 ): void {
-  const { relay } = service;
-  if (relay === null) {
+  const { forwarder } = service;
+  if (forwarder === null) {
     serveLocally(service, request, response, sessionId, receiving);
     return;
   }
-  relay.route(sessionId, true).then(
+  forwarder.route(sessionId, true).then(
     (route) => {
       // The client may have left while the cluster was asked.
       if (response.destroyed || response.writableEnded) return;
@@ -122,7 +122,7 @@ export function serveReceiving(
       response.writeHead(200, sessionHeaders(service.options, request, response, spec.contentType));
       if (spec.prelude !== '') response.write(spec.prelude);
       if (route.kind === 'remote') {
-        relay.relayReceiving(route.node, sessionId, requestInfo(request), response, receiving);
+        forwarder.forwardReceiving(route.node, sessionId, requestInfo(request), response, receiving);
       } else {
         // Its node died with it: say so, so that the client opens a new session.
         response.end(spec.frame(LOST_FRAME));
@@ -154,7 +154,7 @@ function serveLocally(
     response.writeHead(200, headers);
     if (spec.prelude !== '') response.write(spec.prelude);
     session.attach(
-      new HttpReceiver(receiving.transport, response, spec.frame, service.options.responseLimit, timers),
+      new HttpFrameSink(receiving.transport, response, spec.frame, service.options.responseLimit, timers),
     );
     return;
   }
@@ -163,5 +163,5 @@ function serveLocally(
     headers['Content-Length'] = contentLength;
     response.writeHead(200, headers);
   };
-  session.attach(new HttpReceiver(receiving.transport, response, spec.frame, 0, timers, head));
+  session.attach(new HttpFrameSink(receiving.transport, response, spec.frame, 0, timers, head));
 }

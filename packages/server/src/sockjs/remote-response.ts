@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { SessionBus } from '../cluster/session-bus.js';
 
 /**
- * Owner side of a relayed receiving request: looks like the HTTP response an HttpReceiver writes to, and
+ * Owner side of a forwarded receiving request: looks like the HTTP response an HttpFrameSink writes to, and
  * turns each write into a message to the node that holds the real response.
  */
 export class RemoteResponse extends EventEmitter {
@@ -46,7 +46,7 @@ export class RemoteResponse extends EventEmitter {
     return this;
   }
 
-  /** The client went away from the relaying node. */
+  /** The client went away from the forwarding node. */
   abort(): void {
     if (this.finished) return;
     this.finished = true;

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocketServer } from 'ws';
-import type { RelayedRequest } from '../cluster/session-bus.js';
+import type { ForwardedRequest } from '../cluster/session-bus.js';
 import type { Connection, TransportName } from '../connection.js';
 import type { ResolvedOptions } from '../options.js';
-import type { ClusterRelay } from './cluster-relay.js';
 import type { Session } from './session.js';
 import type { Refusal } from './session-binding.js';
+import type { SessionForwarder } from './session-forwarding.js';
 
 /** What the endpoint and transport handlers need from the server that routes to them. */
 export interface SockjsService {
@@ -14,12 +14,12 @@ export interface SockjsService {
   /** The raw endpoint's: a larger hard cap on messages, each connection applying maxMessageSize itself. */
   readonly rawWebSocketServer: WebSocketServer;
   /** Cross-node routing when the server is part of a cluster, else null. */
-  readonly relay: ClusterRelay | null;
+  readonly forwarder: SessionForwarder | null;
   /**
    * The existing session for `sessionId` if this request may use it, or a new one created by this receiving
    * request; otherwise the refusal to answer (binding, quotas).
    */
-  openSession(sessionId: string, transport: TransportName, request: RelayedRequest): Session | Refusal;
+  openSession(sessionId: string, transport: TransportName, request: ForwardedRequest): Session | Refusal;
   /** Null when a WebSocket from this request fits the session quotas; the refusal otherwise. */
   admitUpgrade(request: IncomingMessage): Refusal | null;
   findSession(sessionId: string): Session | undefined;

@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readSessionKey, SESSION_KEY_PARAM, SESSION_KEY_REQUEST } from '@sockwire/protocol';
-import type { RelayedRequest } from '../cluster/session-bus.js';
+import type { ForwardedRequest } from '../cluster/session-bus.js';
 import type { ResolvedOptions } from '../options.js';
+import { requestInfo } from './http.js';
 
 /*
  * Who may use an HTTP session. SockJS makes the session id the only credential: whoever knows it can send into
@@ -43,16 +44,51 @@ export interface Refusal {
   readonly message: string;
 }
 
-export function presentedBy(options: ResolvedOptions, request: RelayedRequest): Presented {
-  const q = request.url.indexOf('?');
+/*
+ * The refusal texts, in one place: the checks below use them, and so does a send forwarded to the node that
+ * holds the session, which hears only the status.
+ */
+export const NO_SESSION_MESSAGE = 'Sockwire: no such session (it may have timed out or closed).\n';
+const NOT_YOURS = 'Sockwire: this session belongs to the client that opened it';
+const OPEN_NEW = 'Open a new session instead.\n';
+const NO_SUCH_SESSION: Refusal = { status: 404, message: NO_SESSION_MESSAGE };
+const KEY_NOT_CARRIED: Refusal = {
+  status: 403,
+  message: `${NOT_YOURS}, and this request did not carry its session key (${SESSION_KEY_PARAM}). ${OPEN_NEW}`,
+};
+const ANOTHER_OWNER: Refusal = {
+  status: 403,
+  message:
+    'Sockwire: this session belongs to another owner (see the sessionOwner option). Open a new session.\n',
+};
+/** The node holding the session refused a forwarded request: 403 says one of the two checks failed, not which. */
+export const RELAYED_REFUSAL: Refusal = {
+  status: 403,
+  message: `${NOT_YOURS}: this request did not carry its session key, or came from another owner (see sessionOwner). ${OPEN_NEW}`,
+};
+
+export function presentedBy(options: ResolvedOptions, request: ForwardedRequest): Presented {
+  return { key: sessionKeyIn(request.url), owner: ownerOf(options, request) };
+}
+
+/**
+ * What a request received here presents. The key is read from its URL; the request's info (for the
+ * application's sessionOwner) is built only when there is a sessionOwner to ask: this runs on every HTTP send.
+ */
+export function presentedByRequest(options: ResolvedOptions, request: IncomingMessage): Presented {
   return {
-    key: q < 0 ? null : readSessionKey(request.url.slice(q + 1)),
-    owner: ownerOf(options, request),
+    key: sessionKeyIn(request.url ?? ''),
+    owner: options.sessionOwner === null ? null : ownerOf(options, requestInfo(request)),
   };
 }
 
+function sessionKeyIn(url: string): string | null {
+  const q = url.indexOf('?');
+  return q < 0 ? null : readSessionKey(url.slice(q + 1));
+}
+
 /** The application's `sessionOwner` for this request; null when it has none or says none. */
-export function ownerOf(options: ResolvedOptions, request: RelayedRequest): string | null {
+export function ownerOf(options: ResolvedOptions, request: ForwardedRequest): string | null {
   const owner = options.sessionOwner?.(request);
   return typeof owner === 'string' && owner !== '' ? owner : null;
 }
@@ -67,9 +103,7 @@ export function issueSessionKey(): string {
  * new session under that id: its session ended, and the client must open a new one.
  */
 export function bindNew(options: ResolvedOptions, presented: Presented): Binding | Refusal {
-  if (presented.key !== null && presented.key !== SESSION_KEY_REQUEST) {
-    return { status: 404, message: 'Sockwire: no such session (it may have timed out or closed).\n' };
-  }
+  if (presented.key !== null && presented.key !== SESSION_KEY_REQUEST) return NO_SUCH_SESSION;
   if (presented.key === null && options.sessionKeys === 'required') {
     return {
       status: 403,
@@ -88,20 +122,9 @@ export function bindNew(options: ResolvedOptions, presented: Presented): Binding
 /** Null when the request may use the session bound as `binding`; the refusal otherwise. */
 export function checkBinding(binding: Binding, presented: Presented): Refusal | null {
   if (binding.key === null ? presented.key !== null : !sameText(binding.key, presented.key)) {
-    return {
-      status: 403,
-      message:
-        `Sockwire: this session belongs to the client that opened it, and this request did not carry its ` +
-        `session key (${SESSION_KEY_PARAM}). Open a new session instead.\n`,
-    };
+    return KEY_NOT_CARRIED;
   }
-  if (binding.owner !== null && !sameText(binding.owner, presented.owner)) {
-    return {
-      status: 403,
-      message:
-        'Sockwire: this session belongs to another owner (see the sessionOwner option). Open a new session.\n',
-    };
-  }
+  if (binding.owner !== null && !sameText(binding.owner, presented.owner)) return ANOTHER_OWNER;
   return null;
 }
 

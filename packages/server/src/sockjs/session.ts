@@ -1,175 +1,121 @@
-import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
+import { encodeClose, encodeKeyedOpen, HEARTBEAT_FRAME, OPEN_FRAME } from '@sockwire/protocol';
 import {
-  CloseCode,
-  CloseReason,
-  encodeClose,
-  encodeKeyedOpen,
-  HEARTBEAT_FRAME,
-  OPEN_FRAME,
-} from '@sockwire/protocol';
-import type { RelayedRequest } from '../cluster/session-bus.js';
-import {
-  type CloseInfo,
-  type Connection,
-  type ConnectionEvents,
-  type ConnectionState,
-  ReadyState,
-  type TransportName,
-} from '../connection.js';
-import type { ResolvedOptions } from '../options.js';
-import { restartTimeout } from '../timers.js';
+  ANOTHER_CONNECTION_CLOSE,
+  BUFFER_OVERFLOW_CLOSE,
+  NORMAL_CLOSE,
+  PROTOCOL_ERROR_CLOSE,
+} from '../connection/close-codes.js';
+import { ConnectionCore } from '../connection/core.js';
+import { identityOfRequest } from '../connection/identity.js';
+import { CONNECTING, OPEN } from '../connection/states.js';
+import type { CloseInfo, Connection, TransportName } from '../connection.js';
+import type { FlushBatch } from './flush-batch.js';
+import type { FrameSink } from './frame-sink.js';
 import { newConnectionId } from './http.js';
-import type { Receiver } from './receiver.js';
+import { MessageQueue } from './message-queue.js';
 import type { Binding } from './session-binding.js';
-import { messagesFrame, quoteOnce } from './shared-frames.js';
+import type { SessionClose, SessionHost, SessionInit } from './session-host.js';
+import { SessionTimers } from './session-timers.js';
 
-const ANOTHER_CONNECTION_FRAME = encodeClose(
-  CloseCode.ANOTHER_CONNECTION,
-  CloseReason[CloseCode.ANOTHER_CONNECTION] as string,
-);
+const ANOTHER_CONNECTION_FRAME = encodeClose(ANOTHER_CONNECTION_CLOSE.code, ANOTHER_CONNECTION_CLOSE.reason);
 
 const UNBOUND: Binding = { key: null, owner: null };
-
-const READY_STATE: Record<ConnectionState, ReadyState> = {
-  connecting: ReadyState.CONNECTING,
-  open: ReadyState.OPEN,
-  closing: ReadyState.CLOSING,
-  closed: ReadyState.CLOSED,
-};
-
-/** What a session needs from the server that owns it. */
-export interface SessionHost {
-  readonly options: ResolvedOptions;
-  /** The session sent its open frame: announce it to the application. */
-  opened(session: Session): void;
-  /** The session is finished and its id may be forgotten. */
-  removed(session: Session): void;
-}
 
 /**
  * One SockJS session: the `Connection` the application sees, whatever transport carries it.
  *
- * States move forward only: connecting → open → closing → closed. Outbound messages queue here and go out
- * in one `a[...]` frame per flush (flushes are batched per microtask), through whichever receiver is attached.
- * HTTP sessions live in the server's session table between receiving requests and, once closed, stay there
- * for `disconnectDelay` to answer late requests with their close frame. WebSocket sessions are not in the
- * table: they live exactly as long as their socket.
+ * States move forward only: connecting → open → closing → closed (the table in connection/states.ts).
+ * Outbound messages queue here and go out in one `a[...]` frame per flush (flushes are batched per microtask,
+ * in the owning server's batch), through whichever sink is attached. HTTP sessions live in the server's
+ * session table between receiving requests and, once closed, stay there for `disconnectDelay` to answer late
+ * requests with their close frame. WebSocket sessions are not in the table: they live exactly as long as
+ * their socket.
  */
-export class Session extends EventEmitter<ConnectionEvents> implements Connection {
-  readonly id = newConnectionId();
-  readonly transport: TransportName;
-  readonly subprotocol: string;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly headers: Readonly<IncomingHttpHeaders>;
-  readonly url: string;
-  readonly pathname: string;
-  readonly prefix: string;
+export class Session extends ConnectionCore<TransportName, SessionClose> implements Connection {
   /** The SockJS session id (null for WebSocket sessions, which are not looked up by id). */
   readonly sessionId: string | null;
   /** Who may use this session (see session-binding.ts); WebSocket sessions need none: the socket is theirs. */
   readonly binding: Binding;
+  /** Set by relaxMessageLimit; read by the WebSocket transport. */
+  messageLimitRelaxed = false;
 
-  private currentState: ConnectionState = 'connecting';
-  private receiver: Receiver | null = null;
-  private queue: string[] = [];
-  private queuedBytes = 0;
+  private sink: FrameSink | null = null;
+  private readonly queued = new MessageQueue();
   /**
-   * The receiver's buffered bytes as of the last frame sent. Between frames the receiver's buffer can only
+   * The sink's buffered bytes as of the last frame sent. Between frames the sink's buffer can only
    * shrink (the OS takes bytes), so this is an upper bound that `write()` can test per message without
    * reaching into the socket; the exact figure is read only near a limit.
    */
-  private receiverBuffered = 0;
+  private sinkBuffered = 0;
   private flushScheduled = false;
-  private needDrain = false;
-  private closeInfo: CloseInfo | null = null;
-  private closeFrame: string | null = null;
-  /** Set by relaxMessageLimit; read by the WebSocket transport. */
-  messageLimitRelaxed = false;
-  private heartbeatTimer: unknown = null;
-  /** Disconnect delay while open without a receiver; tombstone lifetime once closed. */
-  private lifetimeTimer: unknown = null;
+  private readonly timers: SessionTimers;
   private readonly host: SessionHost;
+  private readonly flushes: FlushBatch;
 
-  constructor(
-    host: SessionHost,
-    init: {
-      transport: TransportName;
-      /** The request that opened the session (possibly relayed from another node). */
-      request: RelayedRequest;
-      prefix: string;
-      sessionId: string | null;
-      subprotocol?: string;
-      binding?: Binding;
-    },
-  ) {
-    super();
+  constructor(host: SessionHost, init: SessionInit) {
+    const { transport, request, prefix, subprotocol = '' } = init;
+    super(
+      identityOfRequest(newConnectionId(), transport, request, prefix, subprotocol),
+      host.options,
+      CONNECTING,
+    );
     this.host = host;
-    this.transport = init.transport;
+    this.flushes = init.flushes;
     this.sessionId = init.sessionId;
     this.binding = init.binding ?? UNBOUND;
-    this.subprotocol = init.subprotocol ?? '';
-    this.remoteAddress = init.request.remoteAddress;
-    this.remotePort = init.request.remotePort;
-    this.headers = init.request.headers;
-    this.url = init.request.url;
-    this.pathname = this.url.split('?', 1)[0] as string;
-    this.prefix = init.prefix;
-  }
-
-  get protocol(): TransportName {
-    return this.transport;
-  }
-
-  get state(): ConnectionState {
-    return this.currentState;
-  }
-
-  get readyState(): ReadyState {
-    return READY_STATE[this.currentState];
+    this.timers = new SessionTimers(
+      host.options,
+      () => this.deliver(HEARTBEAT_FRAME),
+      () => this.expire(),
+    );
   }
 
   get bufferedAmount(): number {
-    return this.queuedBytes + (this.receiver?.bufferedAmount ?? 0);
+    return this.queued.bytes + (this.sink?.bufferedAmount ?? 0);
   }
 
   /** True while this id still answers requests (open, or closed but within its tombstone period). */
   get isClosed(): boolean {
-    return this.currentState === 'closed';
+    return this.lifecycle.state === 'closed';
   }
 
-  // ---- receivers -------------------------------------------------------------------------------
+  /** Timers this session holds (0, 1 or 2): lets tests prove that nothing is left behind. */
+  get pendingTimers(): number {
+    return this.timers.pending;
+  }
+
+  // ---- sinks -------------------------------------------------------------------------------
 
   /** A receiving request (or a WebSocket) arrived for this session. */
-  attach(receiver: Receiver): void {
-    if (this.currentState === 'closed') {
-      receiver.sendFrame(this.closeFrame as string);
-      receiver.end();
+  attach(sink: FrameSink): void {
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') {
+      sink.sendFrame(phase.close.frame);
+      sink.end();
       return;
     }
-    if (this.receiver !== null) {
-      receiver.sendFrame(ANOTHER_CONNECTION_FRAME);
-      receiver.end();
+    if (this.sink !== null) {
+      sink.sendFrame(ANOTHER_CONNECTION_FRAME);
+      sink.end();
       return;
     }
-    this.receiver = receiver;
-    this.receiverBuffered = 0;
-    // The disconnect timer stays pending (it is ignored while a receiver is attached) so that the next detach
+    this.sink = sink;
+    this.sinkBuffered = 0;
+    // The disconnect timer stays pending (it is ignored while a sink is attached) so that the next detach
     // restarts it instead of allocating a new one: a polling session would otherwise set and clear two
     // timers per poll.
-    receiver.bind({
-      onAbort: (info) => this.receiverLost(receiver, info),
+    sink.bind({
+      onAbort: (info) => this.sinkLost(sink, info),
       onDrain: () => this.checkDrain(),
     });
-    if (this.currentState === 'connecting') {
-      this.currentState = 'open';
+    if (phase.state === 'connecting') {
+      this.lifecycle.enter(OPEN);
       this.deliver(this.binding.key === null ? OPEN_FRAME : encodeKeyedOpen(this.binding.key));
       this.host.opened(this);
     }
     this.flush();
-    // A receiver still waiting (a poll with nothing to carry yet, or a stream) gets heartbeats from now on.
-    if (this.receiver === receiver) this.scheduleHeartbeat();
+    // A sink still waiting (a poll with nothing to carry yet, or a stream) gets heartbeats from now on.
+    if (this.sink === sink) this.scheduleHeartbeat();
   }
 
   /**
@@ -184,153 +130,102 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   /** Messages from the client. */
   receive(messages: readonly string[]): void {
     for (const message of messages) {
-      if (this.currentState === 'closed') return;
+      if (this.lifecycle.state === 'closed') return;
       this.emit('data', message);
     }
   }
 
   private deliver(frame: string): boolean {
-    const receiver = this.receiver;
-    if (receiver === null) return false;
-    if (receiver.sendFrame(frame, this.needDrain)) {
-      this.receiverBuffered = receiver.bufferedAmount;
+    const sink = this.sink;
+    if (sink === null) return false;
+    if (sink.sendFrame(frame, this.buffer.drainOwed)) {
+      this.sinkBuffered = sink.bufferedAmount;
       this.scheduleHeartbeat();
       return true;
     }
-    this.detach(receiver);
+    this.detach(sink);
     return false;
   }
 
-  private detach(receiver: Receiver): void {
-    if (this.receiver !== receiver) return;
-    this.receiver = null;
-    // The heartbeat timer is left pending: it does nothing without a receiver, and the next attach restarts it.
-    if (this.currentState !== 'closed') this.restartLifetimeTimer();
+  private detach(sink: FrameSink): void {
+    if (this.sink !== sink) return;
+    this.sink = null;
+    // The heartbeat timer is left pending: it does nothing without a sink, and the next attach restarts it.
+    if (this.lifecycle.state !== 'closed') this.timers.restartLifetime();
   }
 
-  private receiverLost(receiver: Receiver, info: CloseInfo | undefined): void {
-    if (this.receiver !== receiver) return;
-    this.receiver = null;
-    this.clearHeartbeat();
-    if (this.currentState === 'closed') return;
-    const lost = info ?? {
-      code: CloseCode.PROTOCOL_ERROR,
-      reason: CloseReason[CloseCode.PROTOCOL_ERROR] as string,
-      wasClean: false,
-    };
-    this.finish(this.currentState === 'closing' && this.closeInfo ? this.closeInfo : lost, true);
+  private sinkLost(sink: FrameSink, info: CloseInfo | undefined): void {
+    if (this.sink !== sink) return;
+    this.sink = null;
+    this.timers.clearHeartbeat();
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') return;
+    if (phase.state === 'closing') this.finish(phase.close.info, true);
+    else this.finish(info ?? { ...PROTOCOL_ERROR_CLOSE, wasClean: false }, true);
   }
 
   // ---- outbound --------------------------------------------------------------------------------
 
   write(message: string): boolean {
-    if (this.currentState !== 'open') return false;
-    const text = String(message);
-    // The queue holds quoted messages, so a flush only joins them; a broadcast is quoted once for all.
-    const quoted = quoteOnce(text);
-    this.queue.push(quoted.json);
-    this.queuedBytes += quoted.bytes;
-    let buffered = this.queuedBytes + this.receiverBuffered;
-    if (buffered >= this.host.options.highWaterMark) buffered = this.bufferedAmount;
-    if (buffered > this.host.options.maxBufferedBytes) {
+    if (this.lifecycle.state !== 'open') return false;
+    let buffered = this.queued.push(String(message)) + this.sinkBuffered;
+    if (buffered >= this.buffer.highWaterMark) buffered = this.bufferedAmount;
+    const verdict = this.buffer.admit(buffered);
+    if (verdict === 'overflow') {
       this.overflow();
       return false;
     }
-    if (this.receiver !== null && !this.flushScheduled) {
+    if (this.sink !== null && !this.flushScheduled) {
       this.flushScheduled = true;
-      if (Session.toFlush.push(this) === 1) queueMicrotask(Session.flushAll);
+      this.flushes.add(this);
     }
-    if (buffered >= this.host.options.highWaterMark) {
-      this.needDrain = true;
-      return false;
-    }
-    return true;
+    return verdict === 'accepted';
   }
 
-  /**
-   * Sessions written to in this tick. One microtask flushes them all: a broadcast to N sessions costs one
-   * microtask, not N.
-   */
-  private static toFlush: Session[] = [];
-
-  private static readonly flushAll = (): void => {
-    const sessions = Session.toFlush;
-    Session.toFlush = [];
-    for (const session of sessions) {
-      try {
-        session.flush();
-      } catch (error) {
-        // An application listener threw (a 'drain' or 'close' handler): the other sessions still get
-        // their frames, and the error is thrown as it would have been from a microtask of its own.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  };
-
-  private flush(): void {
+  /** Send what is queued now, and the close frame when closing (the server's flush batch calls this). */
+  flush(): void {
     this.flushScheduled = false;
-    if (this.receiver === null) return;
-    if (this.queue.length > 0) {
-      const frame = messagesFrame(this.queue);
-      // A new array, never cleared in place: `messagesFrame` keeps the last one to compare with.
-      this.queue = [];
-      this.queuedBytes = 0;
-      if (!this.deliver(frame)) {
+    if (this.sink === null) return;
+    if (!this.queued.isEmpty) {
+      if (!this.deliver(this.queued.takeFrame())) {
         this.checkDrain();
         return;
       }
     }
-    if (this.currentState === 'closing') {
-      const receiver = this.receiver;
-      const info = this.closeInfo as CloseInfo;
-      this.receiver = null;
-      receiver.sendFrame(this.closeFrame as string);
-      receiver.close(info.code, info.reason);
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closing') {
+      const sink = this.sink;
+      const { info, frame } = phase.close;
+      this.sink = null;
+      sink.sendFrame(frame);
+      sink.close(info.code, info.reason);
       this.finish(info, true);
       return;
     }
     this.checkDrain();
   }
 
-  private checkDrain(): void {
-    if (
-      this.needDrain &&
-      this.currentState === 'open' &&
-      this.bufferedAmount < this.host.options.highWaterMark
-    ) {
-      this.needDrain = false;
-      this.emit('drain');
-    }
-  }
-
   /** The client does not read: drop what it will never get and tell it why. */
   private overflow(): void {
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.queued.clear();
     this.host.options.log(
       'info',
-      `session ${this.id}: outbound buffer over ${this.host.options.maxBufferedBytes} bytes, closing`,
+      `session ${this.id}: outbound buffer over ${this.buffer.maxBufferedBytes} bytes, closing`,
     );
-    this.close(CloseCode.BUFFER_OVERFLOW, CloseReason[CloseCode.BUFFER_OVERFLOW] as string);
+    this.close(BUFFER_OVERFLOW_CLOSE.code, BUFFER_OVERFLOW_CLOSE.reason);
   }
 
   // ---- closing ---------------------------------------------------------------------------------
 
-  close(code: number = CloseCode.NORMAL, reason: string = CloseReason[CloseCode.NORMAL] as string): boolean {
-    if (this.currentState === 'closing' || this.currentState === 'closed') return false;
-    this.currentState = 'closing';
-    this.closeInfo = { code, reason, wasClean: true };
-    this.closeFrame = encodeClose(code, reason);
-    this.clearHeartbeat();
-    // Queued messages go out first, then the close frame; without a receiver both wait for the next request.
-    if (this.receiver !== null) this.flush();
+  close(code: number = NORMAL_CLOSE.code, reason: string = NORMAL_CLOSE.reason): boolean {
+    const state = this.lifecycle.state;
+    if (state === 'closing' || state === 'closed') return false;
+    const info = { code, reason, wasClean: true };
+    this.lifecycle.enter({ state: 'closing', close: { info, frame: encodeClose(code, reason) } });
+    this.timers.clearHeartbeat();
+    // Queued messages go out first, then the close frame; without a sink both wait for the next request.
+    if (this.sink !== null) this.flush();
     return true;
-  }
-
-  end(): void {
-    this.close();
   }
 
   /**
@@ -338,46 +233,48 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
    * frame could be read as a normal application close.
    */
   fail(code: number, reason: string): void {
-    if (this.currentState === 'closed') return;
-    const receiver = this.receiver;
-    this.receiver = null;
-    receiver?.close(code, reason);
-    this.finish({ code, reason, wasClean: false }, true);
+    this.abandon({ code, reason, wasClean: false }, false);
   }
 
   destroy(): void {
-    if (this.currentState === 'closed') return;
-    const receiver = this.receiver;
-    this.receiver = null;
-    receiver?.destroy();
-    this.finish({ code: 1006, reason: 'Connection destroyed', wasClean: false }, true);
+    this.abandon({ code: 1006, reason: 'Connection destroyed', wasClean: false }, true);
   }
 
-  /** The disconnect delay passed with no receiver (or a closed session's tombstone period ended). */
+  /** End the sink's transport without a close frame (dropping its socket, or closing it with the code). */
+  private abandon(info: CloseInfo, dropSocket: boolean): void {
+    if (this.lifecycle.state === 'closed') return;
+    const sink = this.sink;
+    this.sink = null;
+    if (dropSocket) sink?.destroy();
+    else sink?.close(info.code, info.reason);
+    this.finish(info, true);
+  }
+
+  /** The disconnect delay passed with no sink (or a closed session's tombstone period ended). */
   private expire(): void {
-    this.lifetimeTimer = null;
-    if (this.currentState === 'closed') {
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') {
       this.host.removed(this);
       return;
     }
-    // A receiver came back since the timer was last restarted: the disconnect delay runs only without one.
-    if (this.receiver !== null) return;
-    const info = this.closeInfo ?? { code: 1006, reason: 'Session timed out', wasClean: false };
-    this.finish(info, false);
+    // A sink came back since the timer was last restarted: the disconnect delay runs only without one.
+    if (this.sink !== null) return;
+    if (phase.state === 'closing') this.finish(phase.close.info, false);
+    else this.finish({ code: 1006, reason: 'Session timed out', wasClean: false }, false);
   }
 
   /** Enter `closed` once: clear timers, tell the application, and keep a tombstone or leave. */
   private finish(info: CloseInfo, tombstone: boolean): void {
-    if (this.currentState === 'closed') return;
-    this.currentState = 'closed';
-    this.closeInfo = info;
-    this.closeFrame ??= encodeClose(info.code, info.reason);
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.clearHeartbeat();
-    this.clearLifetimeTimer();
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') return;
+    // A close frame already promised by close() stays the answer to late requests, whatever ended the session.
+    const frame = phase.state === 'closing' ? phase.close.frame : encodeClose(info.code, info.reason);
+    this.lifecycle.enter({ state: 'closed', close: { info, frame } });
+    this.queued.clear();
+    this.timers.clearHeartbeat();
+    this.timers.clearLifetime();
     if (tombstone && this.sessionId !== null) {
-      this.restartLifetimeTimer();
+      this.timers.restartLifetime();
     } else {
       this.host.removed(this);
     }
@@ -387,52 +284,14 @@ export class Session extends EventEmitter<ConnectionEvents> implements Connectio
   /** Server shutdown: close now and forget the tombstone. */
   shutdown(code: number, reason: string): void {
     this.close(code, reason);
-    if (this.currentState !== 'closed') this.finish({ code, reason, wasClean: false }, false);
-    this.clearLifetimeTimer();
+    if (this.lifecycle.state !== 'closed') this.finish({ code, reason, wasClean: false }, false);
+    this.timers.clearLifetime();
     this.host.removed(this);
   }
 
-  // ---- timers ----------------------------------------------------------------------------------
-
   /** The heartbeat is due `heartbeatDelay` after the last frame: re-armed after every frame sent. */
   private scheduleHeartbeat(): void {
-    if (this.currentState !== 'open') {
-      this.clearHeartbeat();
-      return;
-    }
-    const { timers, heartbeatDelay } = this.host.options;
-    this.heartbeatTimer = restartTimeout(timers, this.heartbeatTimer, this.heartbeatDue, heartbeatDelay);
-  }
-
-  private readonly heartbeatDue = (): void => {
-    this.heartbeatTimer = null;
-    this.deliver(HEARTBEAT_FRAME);
-  };
-
-  private clearHeartbeat(): void {
-    if (this.heartbeatTimer !== null) {
-      this.host.options.timers.clearTimeout(this.heartbeatTimer);
-      this.heartbeatTimer = null;
-    }
-  }
-
-  /** The disconnect delay starts again from now. */
-  private restartLifetimeTimer(): void {
-    const { timers, disconnectDelay } = this.host.options;
-    this.lifetimeTimer = restartTimeout(timers, this.lifetimeTimer, this.lifetimeDue, disconnectDelay);
-  }
-
-  private readonly lifetimeDue = (): void => this.expire();
-
-  private clearLifetimeTimer(): void {
-    if (this.lifetimeTimer !== null) {
-      this.host.options.timers.clearTimeout(this.lifetimeTimer);
-      this.lifetimeTimer = null;
-    }
-  }
-
-  /** Timers this session holds (0, 1 or 2): lets tests prove that nothing is left behind. */
-  get pendingTimers(): number {
-    return (this.heartbeatTimer === null ? 0 : 1) + (this.lifetimeTimer === null ? 0 : 1);
+    if (this.lifecycle.state === 'open') this.timers.restartHeartbeat();
+    else this.timers.clearHeartbeat();
   }
 }

@@ -4,7 +4,7 @@ import { quote } from '@sockwire/protocol';
  * Work a broadcast shares between sessions. An application (or the broker's fan-out) writes one message to many
  * sessions in a row, and they flush the same messages in the same tick: each piece below remembers its last
  * result, so the quoting and the frame are made once, and every other session gets them by an identity check.
- * Receivers do the same with the frame's encoded bytes (transports/websocket.ts, http-receiver.ts).
+ * Frame sinks do the same with the frame's encoded bytes (transports/websocket.ts, http-frame-sink.ts).
  */
 
 /** The last message quoted. One object, updated in place: nothing is allocated per message. */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { DEFAULTS } from '../options.js';
 import { encodeFrame } from '../stomp/codec/encoder.js';
 import type { StompConnection } from '../stomp/connection-port.js';
 import { systemTimers, type Timers } from '../timers.js';
@@ -15,6 +16,12 @@ export interface ListenTcpOptions {
   readonly backlog?: number;
   /** See {@link TcpConnectionOptions}. */
   readonly highWaterMark?: number;
+  /**
+   * Outbound bytes queued per connection above which a client that does not read gets ERROR `Buffer overflow`
+   * (naming this option) and is closed, reported as 2012 "Buffer overflow" as on the SockJS transports.
+   * Default 4 MiB, as createServer's maxBufferedBytes; at least highWaterMark.
+   */
+  readonly maxBufferedBytes?: number;
   readonly closeTimeout?: number;
   /**
    * Milliseconds a connection whose STOMP session negotiated no heart-beats may stay silent both ways before
@@ -33,6 +40,7 @@ export interface ListenTcpOptions {
 /** listenTcp's defaults. */
 export const TCP_DEFAULTS = {
   highWaterMark: 64 * 1024,
+  maxBufferedBytes: DEFAULTS.maxBufferedBytes,
   closeTimeout: 5000,
   idleTimeout: DEFAULT_IDLE_TIMEOUT,
   backlog: 4096,
@@ -65,8 +73,17 @@ export async function listenTcp(options: ListenTcpOptions): Promise<StompTcpServ
       `Sockwire: listenTcp maxConnections must be a positive integer or Infinity, got ${String(maxConnections)}`,
     );
   }
+  const highWaterMark = options.highWaterMark ?? TCP_DEFAULTS.highWaterMark;
+  const maxBufferedBytes = options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes;
+  // Written so that NaN fails it too.
+  if (!(maxBufferedBytes >= highWaterMark)) {
+    throw new TypeError(
+      `Sockwire: listenTcp maxBufferedBytes must be at least highWaterMark (${highWaterMark}), got ${String(maxBufferedBytes)}`,
+    );
+  }
   const connectionOptions = {
-    highWaterMark: options.highWaterMark ?? TCP_DEFAULTS.highWaterMark,
+    highWaterMark,
+    maxBufferedBytes,
     closeTimeout: options.closeTimeout ?? TCP_DEFAULTS.closeTimeout,
     idleTimeout,
     timers: options.timers ?? systemTimers,

@@ -1,16 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode, CloseReason } from '@sockwire/protocol';
-import { type CloseInfo, type ConnectionEvents, type ConnectionState, ReadyState } from '../connection.js';
+import { CloseCode } from '@sockwire/protocol';
+import type { BufferLimits } from '../connection/buffer.js';
+import { BUFFER_OVERFLOW_CLOSE, NORMAL_CLOSE } from '../connection/close-codes.js';
+import { ConnectionCore } from '../connection/core.js';
+import type { ConnectionIdentity } from '../connection/identity.js';
+import { OPEN } from '../connection/states.js';
+import type { CloseInfo } from '../connection.js';
 import { encodeFrame } from '../stomp/codec/encoder.js';
 import { Utf8Stream } from '../stomp/codec/utf8.js';
 import { restartTimeout, type Timers } from '../timers.js';
 
-export interface TcpConnectionOptions {
-  /** Outbound bytes queued above which `write()` returns false. Default 64 KiB. */
+export interface TcpConnectionOptions extends BufferLimits {
+  /** Outbound bytes queued at or above which `write()` returns false (wait for `drain`). Default 64 KiB. */
   readonly highWaterMark: number;
+  /**
+   * Outbound bytes queued above which the client, which is not reading, gets ERROR `Buffer overflow` and the
+   * connection is closed (its `close` event reports 2012 "Buffer overflow"). Default 4 MiB.
+   */
+  readonly maxBufferedBytes: number;
   /** Milliseconds to wait for the peer to close after we did, before dropping the socket. Default 5000. */
   readonly closeTimeout: number;
   /**
@@ -31,23 +40,11 @@ const NO_HEADERS: Readonly<IncomingHttpHeaders> = Object.freeze({});
 
 /**
  * A plain TCP socket speaking STOMP, presented as a `Connection`: the same surface the SockJS transports give
- * the STOMP layer. TCP has no messages, so `data` carries whatever text arrived (the STOMP parser reassembles
- * frames); it has no close codes either, so the code passed to `close()` is only reported in the `close` event.
+ * the STOMP layer, with the same lifecycle and outbound limits (connection/core.ts). TCP has no messages, so
+ * `data` carries whatever text arrived (the STOMP parser reassembles frames); it has no close codes either, so
+ * the code passed to `close()` is only reported in the `close` event.
  */
-export class TcpConnection extends EventEmitter<ConnectionEvents> {
-  readonly id = randomUUID();
-  readonly transport = 'tcp' as const;
-  readonly subprotocol = '';
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly headers = NO_HEADERS;
-  readonly url = '';
-  readonly pathname = '';
-  readonly prefix = '';
-
-  private currentState: ConnectionState = 'open';
-  private needDrain = false;
-  private closeCode: CloseInfo | undefined;
+export class TcpConnection extends ConnectionCore<'tcp', CloseInfo> {
   private closeTimer: unknown;
   /** Restarted by every read and write; null once heart-beats took over, or when there is no idle timeout. */
   private idleTimer: unknown = null;
@@ -57,12 +54,10 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
   private readonly utf8 = new Utf8Stream();
 
   constructor(socket: Socket, options: TcpConnectionOptions) {
-    super();
+    super(tcpIdentity(socket), options, OPEN);
     this.socket = socket;
     this.options = options;
     this.idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
     // From the start: a client that never CONNECTs is silent too (the STOMP connect timeout usually comes first).
     if (this.idleTimeout > 0) this.touch();
@@ -73,21 +68,8 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
       // A FIN from the peer is its way of closing cleanly; a reset or error is a lost connection.
       const lost = { code: 1006, reason: 'Connection reset', wasClean: false };
       const ended = { code: CloseCode.NORMAL, reason: 'Closed by the client', wasClean: true };
-      this.finish(this.closeCode ?? (hadError ? lost : ended));
+      this.finish(hadError ? lost : ended);
     });
-  }
-
-  get protocol(): 'tcp' {
-    return this.transport;
-  }
-
-  get state(): ConnectionState {
-    return this.currentState;
-  }
-
-  get readyState(): ReadyState {
-    if (this.currentState === 'open') return ReadyState.OPEN;
-    return this.currentState === 'closing' ? ReadyState.CLOSING : ReadyState.CLOSED;
   }
 
   get bufferedAmount(): number {
@@ -95,29 +77,25 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
   }
 
   write(message: string): boolean {
-    if (this.currentState !== 'open') return false;
+    if (this.lifecycle.state !== 'open') return false;
     this.socket.write(message);
     if (this.idleTimer !== null) this.touch();
-    if (this.socket.writableLength >= this.options.highWaterMark) {
-      this.needDrain = true;
+    const verdict = this.buffer.admit(this.socket.writableLength);
+    if (verdict === 'overflow') {
+      this.overflow();
       return false;
     }
-    return true;
+    return verdict === 'accepted';
   }
 
   /** Flush what is queued, then FIN; the socket is dropped if the peer does not close within closeTimeout. */
-  close(code: number = CloseCode.NORMAL, reason: string = CloseReason[CloseCode.NORMAL] as string): boolean {
-    if (this.currentState !== 'open') return false;
-    this.currentState = 'closing';
+  close(code: number = NORMAL_CLOSE.code, reason: string = NORMAL_CLOSE.reason): boolean {
+    if (this.lifecycle.state !== 'open') return false;
+    this.lifecycle.enter({ state: 'closing', close: { code, reason, wasClean: true } });
     this.stopIdleTimer();
-    this.closeCode = { code, reason, wasClean: true };
     this.socket.end();
     this.closeTimer = this.options.timers.setTimeout(() => this.socket.destroy(), this.options.closeTimeout);
     return true;
-  }
-
-  end(): void {
-    this.close();
   }
 
   /**
@@ -133,8 +111,26 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
     this.socket.destroy();
   }
 
+  /**
+   * The client does not read: as the SockJS transports do, tell it why behind what it has not read yet (it
+   * sees the ERROR if it reads again within closeTimeout), then close. The `close` event reports 2012.
+   */
+  private overflow(): void {
+    const { maxBufferedBytes } = this.buffer;
+    const body =
+      `more than ${maxBufferedBytes} bytes were waiting to be sent to this client (listenTcp's ` +
+      'maxBufferedBytes): it does not read fast enough';
+    this.socket.write(
+      encodeFrame(
+        { command: 'ERROR', headers: [['message', BUFFER_OVERFLOW_CLOSE.reason]], body },
+        undefined,
+      ),
+    );
+    this.close(BUFFER_OVERFLOW_CLOSE.code, BUFFER_OVERFLOW_CLOSE.reason);
+  }
+
   private readonly onData = (chunk: Buffer): void => {
-    if (this.currentState !== 'open') return;
+    if (this.lifecycle.state !== 'open') return;
     if (this.idleTimer !== null) this.touch();
     let text: string;
     try {
@@ -164,7 +160,7 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
 
   private readonly onIdle = (): void => {
     this.idleTimer = null;
-    if (this.currentState !== 'open') return;
+    if (this.lifecycle.state !== 'open') return;
     const body =
       `nothing was sent or received for ${this.idleTimeout} ms and no heart-beats were negotiated ` +
       "(listenTcp's idleTimeout); ask for heart-beats in CONNECT to keep a quiet connection open";
@@ -172,17 +168,30 @@ export class TcpConnection extends EventEmitter<ConnectionEvents> {
     this.close(IDLE_TIMEOUT_CLOSE.code, IDLE_TIMEOUT_CLOSE.reason);
   };
 
-  private readonly onDrain = (): void => {
-    if (!this.needDrain || this.currentState !== 'open') return;
-    this.needDrain = false;
-    this.emit('drain');
-  };
+  private readonly onDrain = (): void => this.checkDrain();
 
+  /** The close reported is the one chosen by `close()`, when there was one, not how the socket then ended. */
   private finish(info: CloseInfo): void {
-    if (this.currentState === 'closed') return;
-    this.currentState = 'closed';
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') return;
+    const reported = phase.state === 'closing' ? phase.close : info;
+    this.lifecycle.enter({ state: 'closed', close: reported });
     this.stopIdleTimer();
     if (this.closeTimer !== undefined) this.options.timers.clearTimeout(this.closeTimer);
-    this.emit('close', info);
+    this.emit('close', reported);
   }
+}
+
+function tcpIdentity(socket: Socket): ConnectionIdentity<'tcp'> {
+  return {
+    id: randomUUID(),
+    transport: 'tcp',
+    subprotocol: '',
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    headers: NO_HEADERS,
+    url: '',
+    pathname: '',
+    prefix: '',
+  };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceCoreOf } from '../../src/server.js';
 import {
   GET,
   POST,
@@ -139,7 +140,10 @@ describe('xhr-polling', () => {
 
   it('turns an aborted poll into 1002 for the session', async () => {
     const url = sessionUrl(server.base);
-    const session = () => server.services.echo?.findSession(url.slice(url.lastIndexOf('/') + 1));
+    const echo = server.services.echo;
+    if (echo === undefined) throw new Error('no echo service');
+    // Whether the session ended is internal state: read through the test seam (serviceCoreOf).
+    const session = () => serviceCoreOf(echo).findSession(url.slice(url.lastIndexOf('/') + 1));
     await POST(`${url}/xhr`);
     const arrived = arrival(server.http, `${url}/xhr`);
     const waiting = pending('POST', `${url}/xhr`);

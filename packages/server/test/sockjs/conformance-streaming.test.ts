@@ -113,7 +113,7 @@ describe('htmlfile', () => {
 });
 
 describe('closing', () => {
-  it('unlinks the receiver on close: later requests get the close frame, not 2010', async () => {
+  it('unlinks the sink on close: later requests get the close frame, not 2010', async () => {
     const url = sessionUrl(server.base, 'close');
     const first = await stream('POST', `${url}/xhr_streaming`);
     await first.read();

@@ -1,25 +1,6 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SockJS, type SockJSSocket } from '../support/sockjs-client.js';
 import { startServer, type TestServer } from './helpers.js';
-
-/** The real sockjs-client package (it runs in Node) as an interop peer. */
-const require = createRequire(import.meta.url);
-
-interface SockJSInstance {
-  readyState: number;
-  transport: string;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: string }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  send(data: string): void;
-  close(): void;
-}
-type SockJSConstructor = new (
-  url: string,
-  reserved: null,
-  options: { transports: string[] },
-) => SockJSInstance;
-const SockJS = require('sockjs-client') as SockJSConstructor;
 
 let server: TestServer;
 beforeAll(async () => {
@@ -29,10 +10,7 @@ afterAll(() => server.close());
 
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'xhr-polling', 'eventsource'] as const;
 
-function connect(
-  url: string,
-  transport: string,
-): Promise<{ socket: SockJSInstance; next(): Promise<string> }> {
+function connect(url: string, transport: string): Promise<{ socket: SockJSSocket; next(): Promise<string> }> {
   return new Promise((resolve, reject) => {
     const socket = new SockJS(url, null, { transports: [transport] });
     const messages: string[] = [];

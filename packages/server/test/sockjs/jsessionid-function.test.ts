@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SockJS } from '../support/sockjs-client.js';
 import { GET, POST, startServer, stream, type TestServer } from './helpers.js';
 
 /*
@@ -8,20 +8,6 @@ import { GET, POST, startServer, stream, type TestServer } from './helpers.js';
  * application's own cookie on session requests (for a balancer that routes by it), and `/info` reports
  * `cookie_needed: true`. Against a real server, with raw HTTP and the real sockjs-client.
  */
-
-const require = createRequire(import.meta.url);
-interface SockJSInstance {
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: string }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  send(data: string): void;
-  close(): void;
-}
-const SockJS = require('sockjs-client') as new (
-  url: string,
-  reserved: null,
-  options: { transports: string[] },
-) => SockJSInstance;
 
 /** What the function saw: the method and path of each request, and whether it got the response of it. */
 const calls: string[] = [];

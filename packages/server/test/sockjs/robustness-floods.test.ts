@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceCoreOf } from '../../src/server.js';
 import {
   CALLBACK,
   GET,
@@ -75,14 +76,14 @@ describe('floods', () => {
     await Promise.all(opened);
     const echo = server.services.echo!;
     // One disconnect timer per session, plus the heartbeat timer each stream left pending (a detached
-    // session keeps it, idle, for its next receiver); polls ended with their open frame and never had one.
+    // session keeps it, idle, for its next sink); polls ended with their open frame and never had one.
     expect(echo.stats()).toMatchObject({ sessionIds: 300, timers: 400 });
     expect(clock.pending).toBe(400);
     // The clock stood still while they opened: every disconnect timer started at the same clock time.
-    clock.advance(echo.options.disconnectDelay - 1);
+    clock.advance(serviceCoreOf(echo).options.disconnectDelay - 1);
     expect(echo.stats()).toMatchObject({ sessionIds: 300, timers: 400 });
     clock.advance(1);
-    expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0 });
+    expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0, forwardedRequests: 0 });
     expect(clock.pending).toBe(0);
     await expectHealthy(server, { clock });
   });
@@ -270,13 +271,14 @@ describe('timer accounting', () => {
       connections: { 'xhr-polling': 1 },
       sessionIds: 1,
       timers: 1,
+      forwardedRequests: 0,
     });
     expect(clock.pending).toBe(1);
     const seen = once(server.http, 'request');
     const poll = POST(`${url}/xhr`);
     await seen;
     // While a poll is parked: its heartbeat timer, and the disconnect timer, which stays pending (ignored
-    // while a receiver is attached) so that the next poll's end restarts it rather than allocating one.
+    // while a sink is attached) so that the next poll's end restarts it rather than allocating one.
     expect(server.services.echo!.stats().timers).toBe(2);
     expect(clock.pending).toBe(2);
     await POST(`${url}/xhr_send`, '["x"]');

@@ -109,10 +109,10 @@ it('server.close() closes every transport with 1001 and leaves nothing behind', 
   expect(await rest(open.streams.xhr_streaming!)).toBe(`${SHUTDOWN}\n`);
   expect(await rest(open.streams.eventsource!)).toBe(`data: ${SHUTDOWN}\r\n\r\n`);
   expect(await rest(open.streams.htmlfile!)).toContain('p("c[1001,\\"Server shutting down\\"]");');
-  // The session that had no receiver is forgotten too: its URL no longer reaches the service.
+  // The session that had no sink is forgotten too: its URL no longer reaches the service.
   expect((await POST(`${open.idleUrl}/xhr`)).status).toBe(404);
 
-  expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0 });
+  expect(echo.stats()).toEqual({ connections: {}, sessionIds: 0, timers: 0, forwardedRequests: 0 });
   // No tombstones: close() forgets every session at once, and cancels every timer.
   expect(clock.pending).toBe(0);
   await expectHealthy(server, { clock, closed: ['echo'] });

@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
 import type { Connection, SockjsStats, SockwireServer, Timers } from '../../src/index.js';
+import { serviceCoreOf } from '../../src/server.js';
 import { GET, type TestServer } from './helpers.js';
 
 /* Shared by the robustness-*.test.ts files: hostile raw clients, and the "nothing leaked" check. */
@@ -88,7 +89,7 @@ export class ManualClock implements Timers {
   }
 }
 
-const IDLE: SockjsStats = { connections: {}, sessionIds: 0, timers: 0 };
+const IDLE: SockjsStats = { connections: {}, sessionIds: 0, timers: 0, forwardedRequests: 0 };
 
 function statsOf(server: TestServer): Record<string, SockjsStats> {
   return Object.fromEntries(
@@ -128,7 +129,7 @@ export async function expectHealthy(
     expect(greeting.body).toBe('Welcome to SockJS!\n');
   }
   const services = Object.values(server.services);
-  const step = Math.max(...services.map((service) => service.options.disconnectDelay));
+  const step = Math.max(...services.map((service) => serviceCoreOf(service).options.disconnectDelay));
   const idle = {
     stats: Object.fromEntries(Object.keys(server.services).map((name) => [name, IDLE])),
     sockets: 0,

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SockJS } from '../support/sockjs-client.js';
 import { GET, POST, type Response, request, sessionUrl, startServer, type TestServer } from './helpers.js';
 
 /*
@@ -107,19 +107,6 @@ describe('origins the server vetted', () => {
 });
 
 describe('sockjs-client where the server wants cookies', () => {
-  /** The real client (its Node driver: no browser CORS, but the same requests, cookie_needed included). */
-  const SockJS = createRequire(import.meta.url)('sockjs-client') as new (
-    url: string,
-    reserved: null,
-    options: { transports: string[] },
-  ) => {
-    onopen: (() => void) | null;
-    onmessage: ((event: { data: string }) => void) | null;
-    onclose: ((event: { code: number; reason: string }) => void) | null;
-    send(data: string): void;
-    close(): void;
-  };
-
   for (const transport of ['xhr-streaming', 'xhr-polling']) {
     it(`echoes over ${transport} on a JSESSIONID service with a listed origin`, async () => {
       const socket = new SockJS(`${server.base}/listed`, null, { transports: [transport] });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/index.js';
+import { serviceCoreOf } from '../../src/server.js';
 import { POST, sessionUrl, startServer, type TestServer, until } from './helpers.js';
 import { ManualClock, rawClient, requestHead } from './robustness-support.js';
 
@@ -95,6 +96,6 @@ describe('a send body that does not arrive within sendBodyTimeout', () => {
     expect(() => createServer({ sendBodyTimeout: 0 })).toThrow(
       /option sendBodyTimeout must be a positive number of milliseconds, got 0/,
     );
-    expect(createServer().options.sendBodyTimeout).toBe(10_000);
+    expect(serviceCoreOf(createServer()).options.sendBodyTimeout).toBe(10_000);
   });
 });

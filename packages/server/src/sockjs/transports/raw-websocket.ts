@@ -1,17 +1,20 @@
-import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { CloseCode, CloseReason } from '@sockwire/protocol';
+import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import {
-  type CloseInfo,
-  type Connection,
-  type ConnectionEvents,
-  type ConnectionState,
-  ReadyState,
-} from '../../connection.js';
+  BUFFER_OVERFLOW_CLOSE,
+  MESSAGE_TOO_BIG_CLOSE,
+  NORMAL_CLOSE,
+  webSocketCloseCode,
+  webSocketClosed,
+  webSocketCloseReason,
+  webSocketErrorClose,
+} from '../../connection/close-codes.js';
+import { ConnectionCore } from '../../connection/core.js';
+import { identityOfRequest } from '../../connection/identity.js';
+import { OPEN } from '../../connection/states.js';
+import type { CloseInfo, Connection } from '../../connection.js';
 import type { ResolvedOptions } from '../../options.js';
-import { newConnectionId } from '../http.js';
-import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
+import { newConnectionId, requestInfo } from '../http.js';
 
 /**
  * The largest message a WebSocket endpoint reads (the raw one and SockJS's `websocket` transport), as a
@@ -31,60 +34,38 @@ export function rawWebSocketMaxPayload(options: ResolvedOptions): number {
 /**
  * `<prefix>/websocket`: a plain WebSocket with no SockJS framing (no open frame, no heartbeats, one message
  * per WebSocket message), for command-line and server-side clients, and for STOMP clients that speak
- * WebSocket directly.
+ * WebSocket directly. Its close remembers the code the application chose, which the socket may not carry.
  */
-export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> implements Connection {
-  readonly id = newConnectionId();
-  readonly transport = 'websocket-raw' as const;
-  readonly subprotocol: string;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly headers: Readonly<IncomingHttpHeaders>;
-  readonly url: string;
-  readonly pathname: string;
-  readonly prefix: string;
-
-  private currentState: ConnectionState = 'open';
-  private needDrain = false;
-  private requestedClose: CloseInfo | null = null;
+export class RawWebSocketConnection extends ConnectionCore<'websocket-raw', CloseInfo> implements Connection {
   /** Bytes of one message before the connection closes with 1009: maxMessageSize, or ws's hard cap. */
   private messageLimit: number;
   private readonly socket: WebSocket;
-  private readonly options: ResolvedOptions;
 
   constructor(socket: WebSocket, request: IncomingMessage, options: ResolvedOptions, prefix: string) {
-    super();
+    const identity = identityOfRequest(
+      newConnectionId(),
+      'websocket-raw',
+      requestInfo(request),
+      prefix,
+      socket.protocol,
+    );
+    super(identity, options, OPEN);
     this.socket = socket;
-    this.options = options;
-    this.subprotocol = socket.protocol;
-    this.remoteAddress = request.socket.remoteAddress ?? '';
-    this.remotePort = request.socket.remotePort ?? 0;
-    this.headers = request.headers;
-    this.url = request.url ?? '';
-    this.pathname = this.url.split('?', 1)[0] as string;
-    this.prefix = prefix;
     this.messageLimit = options.maxMessageSize;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (this.currentState !== 'open') return;
+      if (this.lifecycle.state !== 'open') return;
       if (isBinary) {
         this.close(1003, 'Binary messages are not supported: send text');
         return;
       }
       if (data.length > this.messageLimit) {
         // What ws reported when it applied maxMessageSize itself: a failed connection, not a chosen close.
-        this.close(CloseCode.MESSAGE_TOO_BIG, CloseReason[CloseCode.MESSAGE_TOO_BIG] as string);
-        if (this.requestedClose !== null) this.requestedClose = { ...this.requestedClose, wasClean: false };
+        this.closeWith({ ...MESSAGE_TOO_BIG_CLOSE, wasClean: false });
         return;
       }
       this.emit('data', data.toString('utf8'));
     });
-    socket.on('close', (code: number, reason: Buffer) => {
-      this.finish(
-        code === 1006
-          ? { code, reason: 'WebSocket connection lost', wasClean: false }
-          : { code: code === 1005 ? CloseCode.NORMAL : code, reason: reason.toString(), wasClean: true },
-      );
-    });
+    socket.on('close', (code: number, reason: Buffer) => this.finish(webSocketClosed(code, reason)));
     socket.on('error', (error) => {
       options.log('debug', `websocket error: ${error.message}`);
       // ws is already closing the socket with this code: report it, not the 1006 its 'close' event will say.
@@ -92,63 +73,25 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
     });
   }
 
-  get protocol(): 'websocket-raw' {
-    return this.transport;
-  }
-
-  get state(): ConnectionState {
-    return this.currentState;
-  }
-
-  get readyState(): ReadyState {
-    return this.currentState === 'open'
-      ? ReadyState.OPEN
-      : this.currentState === 'closing'
-        ? ReadyState.CLOSING
-        : ReadyState.CLOSED;
-  }
-
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
 
   write(message: string): boolean {
-    if (this.currentState !== 'open') return false;
+    if (this.lifecycle.state !== 'open') return false;
     this.socket.send(String(message), this.afterSend);
-    const buffered = this.socket.bufferedAmount;
-    if (buffered > this.options.maxBufferedBytes) {
-      this.close(CloseCode.BUFFER_OVERFLOW, CloseReason[CloseCode.BUFFER_OVERFLOW] as string);
+    const verdict = this.buffer.admit(this.socket.bufferedAmount);
+    if (verdict === 'overflow') {
+      this.close(BUFFER_OVERFLOW_CLOSE.code, BUFFER_OVERFLOW_CLOSE.reason);
       return false;
     }
-    if (buffered >= this.options.highWaterMark) {
-      this.needDrain = true;
-      return false;
-    }
-    return true;
+    return verdict === 'accepted';
   }
 
-  private readonly afterSend = (): void => {
-    if (
-      this.needDrain &&
-      this.currentState === 'open' &&
-      this.socket.bufferedAmount < this.options.highWaterMark
-    ) {
-      this.needDrain = false;
-      this.emit('drain');
-    }
-  };
+  private readonly afterSend = (): void => this.checkDrain();
 
-  close(code: number = CloseCode.NORMAL, reason: string = CloseReason[CloseCode.NORMAL] as string): boolean {
-    if (this.currentState !== 'open') return false;
-    this.currentState = 'closing';
-    // The application hears the code it chose (2012, say), even where the socket must carry another (1008).
-    this.requestedClose = { code, reason, wasClean: true };
-    this.socket.close(webSocketCloseCode(code), webSocketCloseReason(reason));
-    return true;
-  }
-
-  end(): void {
-    this.close();
+  close(code: number = NORMAL_CLOSE.code, reason: string = NORMAL_CLOSE.reason): boolean {
+    return this.closeWith({ code, reason, wasClean: true });
   }
 
   /**
@@ -163,9 +106,19 @@ export class RawWebSocketConnection extends EventEmitter<ConnectionEvents> imple
     this.socket.terminate();
   }
 
+  /** The application hears the code it chose (2012, say), even where the socket must carry another (1008). */
+  private closeWith(info: CloseInfo): boolean {
+    if (this.lifecycle.state !== 'open') return false;
+    this.lifecycle.enter({ state: 'closing', close: info });
+    this.socket.close(webSocketCloseCode(info.code), webSocketCloseReason(info.reason));
+    return true;
+  }
+
   private finish(info: CloseInfo): void {
-    if (this.currentState === 'closed') return;
-    this.currentState = 'closed';
-    this.emit('close', this.requestedClose ?? info);
+    const phase = this.lifecycle.phase;
+    if (phase.state === 'closed') return;
+    const reported = phase.state === 'closing' ? phase.close : info;
+    this.lifecycle.enter({ state: 'closed', close: reported });
+    this.emit('close', reported);
   }
 }

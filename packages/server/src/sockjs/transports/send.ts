@@ -4,7 +4,6 @@ import {
   BodyTimeoutError,
   BodyTooLargeError,
   readBody,
-  requestInfo,
   sendBodyLimits,
   sendRefusal,
   sendText,
@@ -12,13 +11,8 @@ import {
 } from '../http.js';
 import { refuseOversizedBody } from '../oversize.js';
 import type { SockjsService } from '../service.js';
-import { checkBinding, presentedBy } from '../session-binding.js';
+import { checkBinding, NO_SESSION_MESSAGE, presentedByRequest, RELAYED_REFUSAL } from '../session-binding.js';
 import { refuseSlowBody } from '../slow-body.js';
-
-const NO_SESSION = 'Sockwire: no such session (it may have timed out or closed).\n';
-const NOT_YOURS =
-  'Sockwire: this session belongs to the client that opened it: this request did not carry its session key, ' +
-  'or came from another owner (see sessionOwner). Open a new session instead.\n';
 
 type SendKind = 'xhr' | 'jsonp';
 
@@ -30,7 +24,7 @@ type SendKind = 'xhr' | 'jsonp';
  * oversized one gets 413, and the connection closes once the rest of its body has been discarded (oversize.ts);
  * one that does not arrive within sendBodyTimeout gets 408 and its connection closes (slow-body.ts).
  * A session held by this node is served without a promise in the way (this is the path of every message a
- * client sends over HTTP); in a cluster, one held elsewhere is looked up and relayed.
+ * client sends over HTTP); in a cluster, one held elsewhere is looked up and forwarded.
  */
 export function handleSend(
   service: SockjsService,
@@ -40,15 +34,15 @@ export function handleSend(
   kind: SendKind,
 ): void | Promise<void> {
   const session = service.findSession(sessionId);
-  if (session === undefined && service.relay !== null) {
-    return relaySend(service, request, response, sessionId, kind);
+  if (session === undefined && service.forwarder !== null) {
+    return forwardSend(service, request, response, sessionId, kind);
   }
   if (session === undefined || session.isClosed) {
-    sendText(response, 404, NO_SESSION);
+    sendText(response, 404, NO_SESSION_MESSAGE);
     return;
   }
   // Before the body is read: a request that may not use the session gets nothing from it, not even a wait.
-  const refusal = checkBinding(session.binding, presentedBy(service.options, requestInfo(request)));
+  const refusal = checkBinding(session.binding, presentedByRequest(service.options, request));
   if (refusal !== null) {
     sendRefusal(service.options, request, response, refusal);
     return;
@@ -65,26 +59,29 @@ export function handleSend(
       session.receive(messages);
     } catch (thrown) {
       // An application 'data' listener threw: answered like any handler failure (see routeRequest).
-      service.options.log('error', `sockjs ${kind}_send: ${(thrown as Error).message}`);
+      service.options.log(
+        'error',
+        `sockjs ${kind}_send: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      );
       sendText(response, 500, 'Internal server error\n');
     }
   });
 }
 
 /** In a cluster: the session is on another node (or nowhere); its messages go there, and its answer back. */
-async function relaySend(
+async function forwardSend(
   service: SockjsService,
   request: IncomingMessage,
   response: ServerResponse,
   sessionId: string,
   kind: SendKind,
 ): Promise<void> {
-  const relay = service.relay;
-  if (relay === null) return;
-  const route = await relay.route(sessionId, false);
+  const forwarder = service.forwarder;
+  if (forwarder === null) return;
+  const route = await forwarder.route(sessionId, false);
   // Not on this node (the caller looked), and not on another: it ended, or was lost with its node.
   if (route.kind !== 'remote') {
-    sendText(response, 404, NO_SESSION);
+    sendText(response, 404, NO_SESSION_MESSAGE);
     return;
   }
   const { error, body } = await new Promise<{ error: Error | null; body: string }>((resolve) =>
@@ -96,17 +93,17 @@ async function relaySend(
   }
   const messages = decodeSend(response, body, request, kind);
   if (messages === null) return;
-  const presented = presentedBy(service.options, requestInfo(request));
-  const status = await relay.relaySend(route.node, sessionId, messages, presented);
+  const presented = presentedByRequest(service.options, request);
+  const status = await forwarder.forwardSend(route.node, sessionId, messages, presented);
   if (status === 403) {
-    sendRefusal(service.options, request, response, { status, message: NOT_YOURS });
+    sendRefusal(service.options, request, response, RELAYED_REFUSAL);
     return;
   }
   if (status !== 204) {
     sendText(
       response,
       status === 404 ? 404 : 503,
-      status === 404 ? NO_SESSION : "Sockwire: the session's server did not answer.\n",
+      status === 404 ? NO_SESSION_MESSAGE : "Sockwire: the session's server did not answer.\n",
     );
     return;
   }

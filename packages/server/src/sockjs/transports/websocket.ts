@@ -1,11 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, CloseReason, decodeWebSocketPayload, SockJSProtocolError } from '@sockwire/protocol';
+import { decodeWebSocketPayload, SockJSProtocolError } from '@sockwire/protocol';
 import WebSocket from 'ws';
-import type { CloseInfo } from '../../connection.js';
-import type { Receiver, ReceiverEvents } from '../receiver.js';
+import {
+  MESSAGE_TOO_BIG_CLOSE,
+  NORMAL_CLOSE,
+  webSocketCloseCode,
+  webSocketClosed,
+  webSocketCloseReason,
+  webSocketErrorClose,
+} from '../../connection/close-codes.js';
+import type { FrameSink, FrameSinkEvents } from '../frame-sink.js';
 import type { SockjsService } from '../service.js';
 import type { Session } from '../session.js';
-import { webSocketCloseCode, webSocketCloseReason, webSocketErrorClose } from './websocket-close.js';
 
 /** Send options: the frame goes as bytes but is a text message. Frozen so ws can never modify it. */
 const BINARY_FALSE = Object.freeze({ binary: false });
@@ -29,11 +35,11 @@ function frameData(frame: string): string | Buffer {
   return lastFrameBytes;
 }
 
-/** The SockJS-framed WebSocket: one receiver for the whole session. */
-class WebSocketReceiver implements Receiver {
+/** The SockJS-framed WebSocket: one sink for the whole session. */
+class WebSocketFrameSink implements FrameSink {
   readonly transport = 'websocket' as const;
   private readonly socket: WebSocket;
-  private events: ReceiverEvents | null = null;
+  private events: FrameSinkEvents | null = null;
   private readonly afterSend = (): void => this.events?.onDrain();
 
   constructor(socket: WebSocket) {
@@ -44,15 +50,9 @@ class WebSocketReceiver implements Receiver {
     return this.socket.bufferedAmount;
   }
 
-  bind(events: ReceiverEvents): void {
+  bind(events: FrameSinkEvents): void {
     this.events = events;
-    this.socket.on('close', (code: number, reason: Buffer) => {
-      const info: CloseInfo =
-        code === 1006
-          ? { code: 1006, reason: 'WebSocket connection lost', wasClean: false }
-          : { code: code === 1005 ? CloseCode.NORMAL : code, reason: reason.toString(), wasClean: true };
-      events.onAbort(info);
-    });
+    this.socket.on('close', (code: number, reason: Buffer) => events.onAbort(webSocketClosed(code, reason)));
   }
 
   sendFrame(frame: string, notifyDrain = false): boolean {
@@ -64,7 +64,7 @@ class WebSocketReceiver implements Receiver {
   }
 
   end(): void {
-    this.close(CloseCode.NORMAL, 'Normal closure');
+    this.close(NORMAL_CLOSE.code, NORMAL_CLOSE.reason);
   }
 
   close(code: number, reason: string): void {
@@ -100,7 +100,7 @@ export function runWebSocketSession(
     }
     if (data.length > maxMessageSize && !session.messageLimitRelaxed) {
       // What ws reported when it applied maxMessageSize itself: a failed connection, not a chosen close.
-      session.fail(CloseCode.MESSAGE_TOO_BIG, CloseReason[CloseCode.MESSAGE_TOO_BIG] as string);
+      session.fail(MESSAGE_TOO_BIG_CLOSE.code, MESSAGE_TOO_BIG_CLOSE.reason);
       return;
     }
     let messages: string[];
@@ -120,6 +120,6 @@ export function runWebSocketSession(
     const { code, reason } = webSocketErrorClose(error);
     session.fail(code, reason);
   });
-  session.attach(new WebSocketReceiver(socket));
+  session.attach(new WebSocketFrameSink(socket));
   return session;
 }

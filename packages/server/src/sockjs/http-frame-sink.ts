@@ -1,9 +1,9 @@
 import type { TransportName } from '../connection.js';
 import type { Timers } from '../timers.js';
-import type { Receiver, ReceiverEvents } from './receiver.js';
+import type { FrameSink, FrameSinkEvents } from './frame-sink.js';
 
 /**
- * Where a receiver writes: an HTTP response, or its stand-in on the node that owns a relayed session.
+ * Where a sink writes: an HTTP response, or its stand-in on the node that owns a forwarded session.
  */
 export interface ResponseSink {
   write(data: string | Buffer): unknown;
@@ -43,11 +43,11 @@ function framed(framing: (frame: string) => string, frame: string): string | Buf
 const ABANDON_AFTER_MS = 30_000;
 
 /**
- * A receiving HTTP request. Polling receivers carry one frame and end; streaming receivers carry frames
+ * A receiving HTTP request. Polling sinks carry one frame and end; streaming sinks carry frames
  * until `responseLimit` bytes (framing included, prelude excluded) and end, so that browsers can free what
  * the response accumulated. If the client goes away before we end the response, the session is told.
  */
-export class HttpReceiver implements Receiver {
+export class HttpFrameSink implements FrameSink {
   readonly transport: TransportName;
   private readonly response: ResponseSink;
   private readonly frame: (frame: string) => string;
@@ -57,7 +57,7 @@ export class HttpReceiver implements Receiver {
   /**
    * Polling responses answered here hold their head back until the one frame is known, so that it goes out
    * with a Content-Length (one write, no chunked framing) rather than chunked. Null once written, and for
-   * streaming or relayed responses (their head is already out).
+   * streaming or forwarded responses (their head is already out).
    */
   private pendingHead: ((contentLength: number) => void) | null;
   private sent = 0;
@@ -83,7 +83,7 @@ export class HttpReceiver implements Receiver {
     return this.finished ? 0 : this.response.writableLength;
   }
 
-  bind(events: ReceiverEvents): void {
+  bind(events: FrameSinkEvents): void {
     this.response.on('close', () => {
       if (!this.finished) {
         this.finished = true;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { CloseCode, encodeClose } from '@sockwire/protocol';
-import type { NodeMessage, RelayedRequest, SessionBus } from '../cluster/session-bus.js';
+import type { ForwardedRequest, NodeMessage, SessionBus } from '../cluster/session-bus.js';
 import type { Timers } from '../timers.js';
-import { HttpReceiver } from './http-receiver.js';
+import { HttpFrameSink } from './http-frame-sink.js';
 import { LOST_FRAME, type ReceivingRequest, receivingSpec } from './receiving.js';
 import { RemoteResponse } from './remote-response.js';
 import type { Session } from './session.js';
@@ -15,8 +15,8 @@ export type Route =
   | { readonly kind: 'remote'; readonly node: string }
   | { readonly kind: 'lost' };
 
-/** What the relay needs from the server it belongs to. */
-export interface RelayHost {
+/** What the forwarder needs from the server it belongs to. */
+export interface ForwardingHost {
   readonly timers: Timers;
   readonly heartbeatDelay: number;
   readonly responseLimit: number;
@@ -24,15 +24,15 @@ export interface RelayHost {
   openSession(
     sessionId: string,
     transport: ReceivingRequest['transport'],
-    request: RelayedRequest,
+    request: ForwardedRequest,
   ): Session | Refusal;
   log(severity: 'debug' | 'info' | 'error', message: string): void;
 }
 
-/** How long a relayed send waits for the owner's answer before the client is told 503. */
+/** How long a forwarded send waits for the owner's answer before the client is told 503. */
 const SEND_TIMEOUT_MS = 10_000;
 
-interface RelayedReceiving {
+interface ForwardedReceiving {
   readonly response: ServerResponse;
   readonly owner: string;
   /** The transport's framing, to tell the client itself if the owner dies. */
@@ -42,23 +42,23 @@ interface RelayedReceiving {
 
 /**
  * Both halves of cross-node serving. On the node that received the HTTP request (the edge) it forwards and
- * copies bytes into the real response; on the session's owner it attaches a RemoteResponse-backed receiver
- * and takes relayed sends. One instance per server, fed every message the bus delivers to this node.
+ * copies bytes into the real response; on the session's owner it attaches a RemoteResponse-backed sink
+ * and takes forwarded sends. One instance per server, fed every message the bus delivers to this node.
  */
-export class ClusterRelay {
+export class SessionForwarder {
   private readonly bus: SessionBus;
-  private readonly host: RelayHost;
+  private readonly host: ForwardingHost;
   private nextRequest = 0;
   /** Request ids must not repeat when a node restarts under the same id while old messages are in flight. */
   private readonly instance = randomBytes(6).toString('base64url');
-  /** Edge: relayed receiving requests by request id. */
-  private readonly receiving = new Map<string, RelayedReceiving>();
+  /** Edge: forwarded receiving requests by request id. */
+  private readonly receiving = new Map<string, ForwardedReceiving>();
   /** Edge: sends waiting for the owner's status. */
   private readonly sends = new Map<string, { resolve: (status: number) => void; timer: unknown }>();
   /** Owner: stand-in responses by request id. */
   private readonly remote = new Map<string, RemoteResponse>();
 
-  constructor(bus: SessionBus, host: RelayHost) {
+  constructor(bus: SessionBus, host: ForwardingHost) {
     this.bus = bus;
     this.host = host;
   }
@@ -79,15 +79,15 @@ export class ClusterRelay {
   // ---- edge side -------------------------------------------------------------------------------
 
   /** Relay a receiving request whose headers and prelude this node has already written. */
-  relayReceiving(
+  forwardReceiving(
     owner: string,
     sessionId: string,
-    request: RelayedRequest,
+    request: ForwardedRequest,
     response: ServerResponse,
     receiving: ReceivingRequest,
   ): void {
     const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
-    const entry: RelayedReceiving = { response, owner, frame: receivingSpec(receiving).frame, timer: null };
+    const entry: ForwardedReceiving = { response, owner, frame: receivingSpec(receiving).frame, timer: null };
     this.receiving.set(req, entry);
     this.watchOwner(req, entry);
     response.on('close', () => {
@@ -112,15 +112,15 @@ export class ClusterRelay {
   }
 
   /**
-   * The owner sends at least a heartbeat every heartbeatDelay to an attached receiver; twice that in silence
+   * The owner sends at least a heartbeat every heartbeatDelay to an attached sink; twice that in silence
    * means it is gone, and the client had better come back (and learn the session is lost) than wait forever.
    */
-  private watchOwner(req: string, entry: RelayedReceiving): void {
+  private watchOwner(req: string, entry: ForwardedReceiving): void {
     this.host.timers.clearTimeout(entry.timer);
     entry.timer = this.host.timers.setTimeout(
       () => {
         if (!this.receiving.delete(req)) return;
-        this.host.log('info', `relayed request ${req}: no word from node ${entry.owner}, ending it`);
+        this.host.log('info', `forwarded request ${req}: no word from node ${entry.owner}, ending it`);
         entry.response.end();
       },
       this.host.heartbeatDelay * 2 + 1000,
@@ -131,7 +131,7 @@ export class ClusterRelay {
    * Relay a send with what its request presented (session-binding.ts); resolves with the status to answer
    * (204, 403, 404, or 503 when the owner does not answer).
    */
-  relaySend(owner: string, sessionId: string, messages: string[], presented: Presented): Promise<number> {
+  forwardSend(owner: string, sessionId: string, messages: string[], presented: Presented): Promise<number> {
     const req = `${this.bus.nodeId}:${this.instance}:${++this.nextRequest}`;
     return new Promise((resolve) => {
       const timer = this.host.timers.setTimeout(() => {
@@ -151,7 +151,7 @@ export class ClusterRelay {
     });
   }
 
-  /** Another node died: its relayed receiving requests hear at once that their session is lost. */
+  /** Another node died: its forwarded receiving requests hear at once that their session is lost. */
   nodeLost(node: string): void {
     for (const [req, entry] of this.receiving) {
       if (entry.owner !== node) continue;
@@ -179,7 +179,7 @@ export class ClusterRelay {
         } catch (error) {
           // An application 'data' listener threw. The messages were taken (as on a local send, whose client
           // is answered first); the error must not reach the bus, which would count it as a bad message.
-          this.host.log('error', `relayed send: ${(error as Error).message}`);
+          this.host.log('error', `forwarded send: ${(error as Error).message}`);
         }
         const status = taken ? 204 : refused ? 403 : 404;
         this.bus.send(message.from, { t: 'reply', req: message.req, status });
@@ -226,7 +226,7 @@ export class ClusterRelay {
       return;
     }
     // A message alone never opens a session: anyone able to publish on the bus could otherwise open one
-    // carrying any request headers (any identity). The edge relays to this node only once the registry
+    // carrying any request headers (any identity). The edge forwards to this node only once the registry
     // names it the owner, so the session is here, or about to be (this node claimed the id and is still
     // routing the request that will open it); the registry says which.
     this.bus.locate(message.sid).then(
@@ -238,11 +238,14 @@ export class ClusterRelay {
           return;
         }
         // Ended and released since the edge looked it up (or never ours): the client starts over.
-        this.host.log('info', `relayed request ${message.req}: session not on this node, answered as lost`);
+        this.host.log('info', `forwarded request ${message.req}: session not on this node, answered as lost`);
         sink.end(receivingSpec(message).frame(LOST_FRAME));
       },
       (error: unknown) => {
-        this.host.log('error', `relayed request ${message.req}: lookup failed: ${(error as Error).message}`);
+        this.host.log(
+          'error',
+          `forwarded request ${message.req}: lookup failed: ${(error as Error).message}`,
+        );
         sink.destroy();
       },
     );
@@ -257,15 +260,15 @@ export class ClusterRelay {
       return;
     }
     const limit = spec.streaming ? this.host.responseLimit : 0;
-    session.attach(new HttpReceiver(message.transport, sink, spec.frame, limit, this.host.timers));
+    session.attach(new HttpFrameSink(message.transport, sink, spec.frame, limit, this.host.timers));
   }
 
-  /** Relayed requests in flight (for stats and tests). */
+  /** Forwarded requests in flight (for stats and tests). */
   get pending(): number {
     return this.receiving.size + this.sends.size + this.remote.size;
   }
 
-  /** End everything relayed (server shutdown). */
+  /** End everything forwarded (server shutdown). */
   close(): void {
     for (const [req, entry] of this.receiving) {
       this.host.timers.clearTimeout(entry.timer);
