@@ -1,12 +1,12 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from '@sockwire/test-support/wait';
 import { Client, type IFrame, type IMessage, type IStompSocket } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type SockwireServer } from '../../src/index.js';
 import { chooseStompSubprotocol, createStompBroker, type StompPrincipal } from '../../src/stomp/index.js';
-import { waitFor } from '../support/wait-for.js';
 
 /** sockjs-client runs in Node too: stompjs over each SockJS transport, as a browser would use it. */
 const require = createRequire(import.meta.url);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { accepts } from '@sockwire/test-support/ports';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStompBroker, type StompBroker, type StompBrokerOptions } from '../../src/stomp/index.js';
 import { listenTcp, type StompTcpServer } from '../../src/tcp/index.js';
@@ -179,18 +179,6 @@ describe('STOMP broker limits and serverName, over real TCP (listenTcp)', () => 
     expect(header((await plain.connect()).connected, 'server')).toBe('Sockwire/0.1.0');
   });
 });
-
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** The accept queue size the kernel reports for the listening socket on 127.0.0.1:port or 0.0.0.0:port. */
 function listenQueue(port: number): number {

@@ -1,7 +1,7 @@
+import { ManualClock } from '@sockwire/test-support/manual-clock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStompBroker, type StompBroker, type StompBrokerEvents } from '../../src/stomp/index.js';
 import { type ListenTcpOptions, listenTcp, type StompTcpServer } from '../../src/tcp/index.js';
-import { ManualClock } from './support/manual-clock.js';
 import { CLOSED, type RawClient } from './support/raw-client.js';
 import { tcpTarget } from './support/targets.js';
 import { header, wire } from './support/test-client.js';

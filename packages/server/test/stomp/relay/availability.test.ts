@@ -1,7 +1,7 @@
 import net from 'node:net';
+import { ManualClock } from '@sockwire/test-support/manual-clock';
+import { waitFor } from '@sockwire/test-support/wait';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../support/wait-for.js';
-import { ManualClock } from '../support/manual-clock.js';
 import { connectClient, type TestClient } from './support/clients.js';
 import { type RelayNode, startRelayNode } from './support/node.js';
 import { RABBITMQ, RUN, requireRabbitMq } from './support/rabbitmq.js';

@@ -1,6 +1,6 @@
+import { waitFor } from '@sockwire/test-support/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { message } from '../../../src/stomp/index.js';
-import { waitFor } from '../../support/wait-for.js';
 import { connectClient, settle, type TestClient } from './support/clients.js';
 import { type RelayNode, startRelayNode } from './support/node.js';
 import { deleteQueues, RUN, requireRabbitMq } from './support/rabbitmq.js';

@@ -7,8 +7,8 @@ import {
   StompParser,
   type StompVersion,
 } from '../../../src/stomp/index.js';
+import { CountingClock } from './counting-clock.js';
 import { FakeConnection } from './fake-connection.js';
-import { ManualClock } from './manual-clock.js';
 
 /** A frame as wire text, LF endings, NUL terminated. */
 export function wire(command: string, headers: Readonly<Record<string, string>> = {}, body = ''): string {
@@ -73,7 +73,7 @@ export class TestClient {
 
 /** A broker on a manual clock. */
 export function setup(options: StompBrokerOptions = {}) {
-  const clock = new ManualClock();
+  const clock = new CountingClock();
   const broker = createStompBroker({ clock, ...options });
   const client = (
     connectHeaders?: Record<string, string>,
