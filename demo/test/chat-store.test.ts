@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../packages/server/test/support/redis-server.js';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { describe, expect, it } from 'vitest';
 import type { ChatStore } from '../server/chat-store.js';
 import { MemoryChatStore } from '../server/memory-store.js';
 import { RedisChatStore } from '../server/redis-store.js';
 import { type ChatMessage, LIMITS } from '../shared/protocol.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 function message(room: string, from: string, clientId: string): ChatMessage {
   return { id: `id-${clientId}`, room, from, text: `text ${clientId}`, at: 1, clientId };

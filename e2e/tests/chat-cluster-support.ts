@@ -1,14 +1,16 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Balancer, startHaproxy } from '../../packages/server/test/cluster/haproxy.js';
-import { type RedisServer, startRedisServer } from '../../packages/server/test/support/redis-server.js';
+import { type Balancer, startHaproxy } from '@sockwire/test-support/haproxy';
+import { type Started, startProcess } from '@sockwire/test-support/processes';
+import { type RedisServer, startRedisServer } from '@sockwire/test-support/redis-server';
+import { buildDemo } from './chat-support.js';
 
 /*
  * The demo chat as a cluster, for chat-cluster.spec.ts: a private redis-server, three demo server processes in
  * cluster mode (`--broker redis://... --node-id nodeN`, each on a free port) and a real HAProxy doing plain
- * round robin in front (the server package's own test helpers), so a node can be SIGKILLed like a crashed host.
+ * round robin in front (@sockwire/test-support's helpers), so a node can be SIGKILLed like a crashed host.
  */
 
 const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
@@ -22,23 +24,14 @@ const CHAT_KEYS = 'sockwire-demo:chat:';
 export function buildServer(): string {
   mkdirSync(join(demoDir, 'dist'), { recursive: true });
   const dir = mkdtempSync(join(demoDir, 'dist', 'cluster-test-'));
-  const result = spawnSync(
-    process.execPath,
-    [join(demoDir, 'scripts', 'build.mjs'), '--server-out', join(dir, 'main.js')],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) {
-    throw new Error(
-      `the demo server did not build (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
-    );
-  }
+  buildDemo(['--server-out', join(dir, 'main.js')], 'the demo server');
   return dir;
 }
 
 export interface ClusterNode {
   readonly id: string;
   readonly port: number;
-  readonly process: ChildProcess;
+  readonly process: Started;
 }
 
 export interface DemoCluster {
@@ -53,39 +46,19 @@ export interface DemoCluster {
   close(): Promise<void>;
 }
 
-function startNode(serverDir: string, staticDir: string, redisUrl: string, id: string): Promise<ClusterNode> {
-  const child = spawn(
+async function startNode(
+  serverDir: string,
+  staticDir: string,
+  redisUrl: string,
+  id: string,
+): Promise<ClusterNode> {
+  const started = await startProcess(
     process.execPath,
     [join(serverDir, 'main.js'), '--port', '0', '--static', staticDir, '--broker', redisUrl, '--node-id', id],
-    { cwd: demoDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    /running at http:\/\/[^:]+:(\d+)\//,
+    { cwd: demoDir },
   );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /running at http:\/\/[^:]+:(\d+)\//.exec(output);
-      if (match?.[1] !== undefined) {
-        child.stdout?.off('data', onData);
-        resolve({ id, port: Number(match[1]), process: child });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`${id} exited (${signal ?? code}):\n${output}`)));
-  });
-}
-
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
+  return { id, port: Number(started.match[1]), process: started };
 }
 
 export async function startDemoCluster(
@@ -98,7 +71,7 @@ export async function startDemoCluster(
   let balancer: Balancer | undefined;
   const close = async () => {
     await balancer?.stop();
-    await Promise.all(nodes.map((node) => stopProcess(node.process, 'SIGTERM')));
+    await Promise.all(nodes.map((node) => node.process.stop('SIGTERM')));
     await redis.stop();
   };
   try {
@@ -130,7 +103,7 @@ export async function startDemoCluster(
     async kill(id) {
       const node = nodes.find((candidate) => candidate.id === id);
       if (node === undefined) throw new Error(`no node ${id}`);
-      await stopProcess(node.process, 'SIGKILL');
+      await node.process.stop('SIGKILL');
     },
     close,
   };

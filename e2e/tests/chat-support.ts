@@ -26,17 +26,20 @@ import { type ChatServer, startChatServer } from '../../demo/server/chat-server.
 
 const demoDir = fileURLToPath(new URL('../../demo/', import.meta.url));
 
-/** Builds the page with the demo's own build script (Vite); returns the folder. */
-export function buildPage(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sockwire-chat-page-'));
-  const result = spawnSync(process.execPath, [join(demoDir, 'scripts', 'build.mjs'), '--page-out', dir], {
+/** Runs the demo's own build script with `args`; throws with its output, naming `what`, when it fails. */
+export function buildDemo(args: readonly string[], what: string): void {
+  const result = spawnSync(process.execPath, [join(demoDir, 'scripts', 'build.mjs'), ...args], {
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    throw new Error(
-      `the demo page did not build (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
-    );
+    throw new Error(`${what} did not build (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/** Builds the page with the demo's own build script (Vite); returns the folder. */
+export function buildPage(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwire-chat-page-'));
+  buildDemo(['--page-out', dir], 'the demo page');
   return dir;
 }
 

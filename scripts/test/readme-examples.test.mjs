@@ -2,28 +2,20 @@
 // checked), so that none can rot. Node programs run from a scratch folder whose node_modules holds what a user
 // would have installed: the workspace packages under their names and the third-party packages they name. The
 // browser examples run in e2e/tests/readme-examples.spec.ts. Needs the built packages (npm test builds first).
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from '@sockwire/test-support/ports';
+import { killStarted, signalGroup, spawnInGroup } from '@sockwire/test-support/processes';
+import { startServe } from '@sockwire/test-support/serve';
 import ts from 'typescript';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLE_PORT, examplesOf, expectations, withPort } from '../lib/readme-examples.mjs';
 import { readmeFiles } from '../lib/readme-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'packages', 'server', 'dist', 'cli.js');
 const scratch = mkdtempSync(join(tmpdir(), 'sockwire-readme-examples-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -45,38 +37,23 @@ for (const [name, target] of Object.entries(INSTALLED)) {
   symlinkSync(target, link, 'dir');
 }
 
-const started = new Set();
-afterEach(() => {
-  for (const child of started) signalGroup(child, 'SIGKILL');
-  started.clear();
-});
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
+afterEach(() => killStarted());
 
 /**
  * Run `command` in a process group of its own; resolve with its output once `done(output)` holds, or once it
  * exits (then `exit` is its code). It is stopped in both cases; the deadline fails the example.
  */
 function run(command, args, { cwd = root, env = process.env, done = () => false, timeoutMs = 60_000 } = {}) {
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.add(child);
+  const child = spawnInGroup(command, args, { cwd, env });
   let output = '';
   return new Promise((resolve, reject) => {
     const finish = (result) => {
       clearTimeout(timer);
       signalGroup(child, 'SIGTERM');
-      started.delete(child);
       resolve(result);
     };
     const timer = setTimeout(() => {
       signalGroup(child, 'SIGKILL');
-      started.delete(child);
       reject(
         new Error(`${command} ${args.join(' ')}: nothing conclusive within ${timeoutMs} ms:\n${output}`),
       );
@@ -88,37 +65,6 @@ function run(command, args, { cwd = root, env = process.env, done = () => false,
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.once('exit', (code) => finish({ output, exit: code }));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `sockwire serve --port <port>`, as the READMEs name it, until it says it is ready. */
-async function startServe(port) {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build (npm test builds first)`);
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  let output = '';
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk.toString();
-      if (output.includes('ready')) resolve();
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`sockwire serve exited (${code}):\n${output}`)));
   });
 }
 
@@ -204,8 +150,8 @@ async function checkServer(annotation, port) {
 }
 
 async function runNode(example) {
-  const port = await freePort();
-  if (example.annotation.server === 'serve') await startServe(port);
+  // `sockwire serve` on a port of its own, which the example is then rewritten to.
+  const port = example.annotation.server === 'serve' ? (await startServe()).port : await freePort();
   const file = writeProgram(example, port);
   const expected = expectations(example.annotation);
   const result = await run(process.execPath, [file], {
@@ -220,12 +166,7 @@ async function runNode(example) {
 async function runServer(example) {
   const port = await freePort();
   const file = writeProgram(example, port);
-  const child = spawn(process.execPath, [file], {
-    cwd: scratch,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
+  const child = spawnInGroup(process.execPath, [file], { cwd: scratch });
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk.toString();

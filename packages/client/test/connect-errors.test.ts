@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type ServerOptions } from '@sockwire/server';
+import { nodeEnv } from '@sockwire/test-support/node-env';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FetchLike, SockwireSocket, type SockwireSocketOptions } from '../src/index.js';
-import { nodeEnv } from './support/node-env.js';
 import { closed, echo } from './support/scenarios.js';
 
 /*

@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SockwireSocket } from '../src/index.js';
 import { FakeEventSource, type FakeRequest, fakeEnv, recordEvents } from './support/fakes.js';
-import { advance, overHttp, sessionOf, URL_ } from './support/open-fake.js';
+import { advance, overHttp, sessionOf, URL_, useFakeTimers } from './support/open-fake.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 describe('sending over HTTP (fake fetch, fake timers)', () => {
   it('batches sends made while an xhr_send is in flight into the next one, in order', async () => {

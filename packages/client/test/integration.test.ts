@@ -1,10 +1,11 @@
+import { ManualClock } from '@sockwire/test-support/manual-clock';
+import { nodeEnv, WebSocket } from '@sockwire/test-support/node-env';
+import { waitFor, within } from '@sockwire/test-support/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SockwireSocket, type SockwireSocketOptions, type TransportName } from '../src/index.js';
 import { ReconnectingSocket } from '../src/reconnect.js';
 import { startBufferingProxy } from './support/buffering-proxy.js';
 import { type EchoServer, SERVERS, startEchoServer } from './support/echo-servers.js';
-import { ManualClock } from './support/manual-clock.js';
-import { nodeEnv, WebSocket } from './support/node-env.js';
 import {
   asciiOfSize,
   CLOSE_REQUEST,
@@ -16,7 +17,6 @@ import {
   orderedBurst,
   trickyText,
 } from './support/scenarios.js';
-import { waitFor, within } from './support/wait.js';
 
 /*
  * Every transport against both servers, over real sockets on ephemeral ports.

@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SockwireSocket as CoreSocket, XhrStreamingTransport } from '../src/core.js';
 import { SockwireSocket } from '../src/index.js';
 import { FakeEventSource, FakeWebSocket, fakeEnv, recordEvents } from './support/fakes.js';
+import { useFakeTimers } from './support/open-fake.js';
 
 const URL_ = 'http://example.test/echo';
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 // With the fake /info answering after 10 ms: RTO = 310, timeout = 2 x RTO = 620, head start = 3 x 10 + 100.
 const TIMEOUT = 620;

@@ -2,48 +2,15 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type SockwireServer } from '@sockwire/server';
+import { ManualClock } from '@sockwire/test-support/manual-clock';
+import { nodeEnv } from '@sockwire/test-support/node-env';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Clock, type SockwireCloseEvent, SockwireSocket } from '../src/index.js';
-import { nodeEnv } from './support/node-env.js';
+import { type SockwireCloseEvent, SockwireSocket } from '../src/index.js';
 
 /*
  * The socket's `infoTimeout` and `clock` options (packages/client/README.md, "Options"), against real HTTP
  * servers: one that takes `/info` requests and never answers them, and @sockwire/server's echo service.
  */
-
-/** A clock that moves only when told; its timers fire in time order during `advance`. */
-class ManualClock implements Clock {
-  private time = 1_000_000;
-  private lastHandle = 0;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    this.timers.set(++this.lastHandle, { at: this.time + ms, callback });
-    return this.lastHandle;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.timers]
-        .filter(([, timer]) => timer.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (due === undefined) break;
-      this.timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].callback();
-    }
-    this.time = end;
-  }
-}
 
 const servers: Server[] = [];
 const services: SockwireServer[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import { SockwireCloseEvent } from '../src/index.js';
 import {
@@ -8,15 +8,11 @@ import {
   type ReconnectingSocketOptions,
 } from '../src/reconnect.js';
 import { FakeWebSocket, fakeEnv, recordEvents } from './support/fakes.js';
+import { useFakeTimers } from './support/open-fake.js';
 
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 /** A fake socket the test opens and drops by hand (the tests that use it say so in their describe). */
 class ScriptedSocket extends EventTarget implements ReconnectableSocket {

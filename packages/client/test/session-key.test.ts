@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SockwireSocket } from '../src/index.js';
 import { FakeEventSource, FakeWebSocket, fakeEnv, recordEvents } from './support/fakes.js';
-import { advance, URL_ } from './support/open-fake.js';
+import { advance, URL_, useFakeTimers } from './support/open-fake.js';
 
 /*
  * Session keys (protocol's session-key.ts), client side, on fakes: the opening request asks for a key, the
@@ -12,12 +12,7 @@ import { advance, URL_ } from './support/open-fake.js';
 const KEY = 'A'.repeat(10) + 'b_-'.repeat(4);
 const query = (url: string) => new URL(url).searchParams.getAll('sw_key');
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 describe('session keys (fake fetch and EventSource, fake timers)', () => {
   it('asks for a key when the session opens and sends it with every later request', async () => {

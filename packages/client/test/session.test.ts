@@ -1,13 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SockwireSocket } from '../src/index.js';
-import { advance, overHttp, overWebSocket } from './support/open-fake.js';
+import { advance, overHttp, overWebSocket, useFakeTimers } from './support/open-fake.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 describe('heartbeats (fake WebSocket and fetch, fake timers)', () => {
   it('closes with 2011 after heartbeatTimeout of silence', async () => {

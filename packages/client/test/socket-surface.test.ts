@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SockwireSocket } from '../src/index.js';
 import { FakeWebSocket, fakeEnv } from './support/fakes.js';
-import { advance, overWebSocket, URL_ } from './support/open-fake.js';
+import { advance, overWebSocket, URL_, useFakeTimers } from './support/open-fake.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 describe('WebSocket-compatible surface (fake WebSocket and fetch, fake timers)', () => {
   it('has the constants, the properties and the on* handlers of a WebSocket', async () => {

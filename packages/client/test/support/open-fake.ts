@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { SockwireSocket, type SockwireSocketOptions } from '../../src/index.js';
 import { type FakeRequest, FakeWebSocket, fakeEnv, recordEvents } from './fakes.js';
 
@@ -6,6 +6,16 @@ import { type FakeRequest, FakeWebSocket, fakeEnv, recordEvents } from './fakes.
 
 export const URL_ = 'http://example.test/echo';
 export const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+/** Every test of the file that calls this runs on vitest's fake timers (moved on with `advance`). */
+export function useFakeTimers(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
 
 export async function overWebSocket(extra: SockwireSocketOptions = {}) {
   const { http, options } = fakeEnv();

@@ -1,3 +1,5 @@
+import { nodeEnv } from '@sockwire/test-support/node-env';
+import { waitFor } from '@sockwire/test-support/wait';
 import {
   createStompClient,
   type IMessage,
@@ -5,8 +7,6 @@ import {
   type SockwireStompConfig,
   type StompGap,
 } from '../../src/stomp.js';
-import { nodeEnv } from './node-env.js';
-import { waitFor } from './wait.js';
 
 /*
  * Clients for the resume and confirmed-send suites: our STOMP client in Node on one transport, reconnecting

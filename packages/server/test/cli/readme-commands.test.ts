@@ -1,10 +1,10 @@
+import { freePort } from '@sockwire/test-support/ports';
+import { killStarted, type Started, startProcess } from '@sockwire/test-support/processes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GET } from '../sockjs/helpers.js';
 import { CLOSED } from '../stomp/support/raw-client.js';
 import { webSocketTarget } from '../stomp/support/targets.js';
 import { wire } from '../stomp/support/test-client.js';
-import { freePort } from '../support/redis-server.js';
-import { killStarted, type Started, startProcess } from './support/processes.js';
 
 /*
  * The README's own commands, run as a reader would from the repository root: `npm run sockwire -- serve`,

@@ -2,6 +2,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -9,7 +10,15 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import {
+  killStarted,
+  repoRoot,
+  runProcess,
+  type Started,
+  startProcess,
+} from '@sockwire/test-support/processes';
+import { cli, runCli } from '@sockwire/test-support/serve';
 import { Client, type IMessage, type IStompSocket } from '@stomp/stompjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONFORMANCE_OPTIONS, CONFORMANCE_USAGE } from '../../src/cli/conformance.js';
@@ -18,7 +27,6 @@ import type { StompFrame } from '../../src/stomp/index.js';
 import { CLOSED } from '../stomp/support/raw-client.js';
 import { webSocketTarget } from '../stomp/support/targets.js';
 import { header, wire } from '../stomp/support/test-client.js';
-import { cli, killStarted, repoRoot, runProcess, type Started, startProcess } from './support/processes.js';
 
 /*
  * What a new user meets first in `sockwire serve` (issue 15): the client's <script> files served beside the
@@ -149,11 +157,13 @@ describe("sockwire serve: @sockwire/client's <script> files", () => {
   });
 
   it('answers 404 saying how to build them when the server was built without them', async () => {
-    // The built CLI alone, as a server package whose build did not copy the client's files: beside its own
-    // node_modules (linked), without dist/browser.
+    // The built CLI alone (with the chunks it imports), as a server package whose build did not copy the
+    // client's files: beside its own node_modules (linked), without dist/browser.
     const dir = mkdtempSync(join(tmpdir(), 'sockwire-no-browser-'));
     try {
-      copyFileSync(cli, join(dir, 'cli.js'));
+      for (const entry of readdirSync(dirname(cli), { withFileTypes: true })) {
+        if (entry.isFile()) copyFileSync(join(dirname(cli), entry.name), join(dir, entry.name));
+      }
       writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
       symlinkSync(join(repoRoot, 'packages', 'server', 'node_modules'), join(dir, 'node_modules'), 'dir');
       const proc = await serve([], join(dir, 'cli.js'));
@@ -199,7 +209,7 @@ describe('sockwire serve: /echo', () => {
   });
 
   it('refuses --prefix /echo while the echo service is on, in one line', async () => {
-    const result = await runProcess(process.execPath, [cli, 'serve', '--port', '0', '--prefix', '/echo']);
+    const result = await runCli(['serve', '--port', '0', '--prefix', '/echo']);
     expect([result.code, result.stdout]).toEqual([2, '']);
     expect(result.stderr).toBe(
       'sockwire serve: --prefix /echo is where the echo service is: choose another, or add --no-echo (see sockwire serve --help)\n',
@@ -260,7 +270,7 @@ describe('sockwire help', () => {
   it.each(['--help', 'help', '-h', '(no command)'])(
     '`sockwire %s` lists the commands and points to their --help',
     async (arg) => {
-      const result = await runProcess(process.execPath, arg.startsWith('(') ? [cli] : [cli, arg]);
+      const result = await runCli(arg.startsWith('(') ? [] : [arg]);
       expect([result.code, result.stderr]).toEqual([0, '']);
       expect(result.stdout).toMatch(/^Usage: sockwire <command> \[options\]\n/);
       expect(result.stdout).toMatch(/^ {2}serve {9}\S/m);
@@ -281,7 +291,7 @@ describe('sockwire help', () => {
         [command, '--port', '0', '--help'],
         ['help', command],
       ]) {
-        const result = await runProcess(process.execPath, [cli, ...args]);
+        const result = await runCli(args);
         expect([result.code, result.stderr, result.stdout]).toEqual([0, '', usage]);
       }
       const entries = documented(usage);
@@ -325,7 +335,7 @@ describe('sockwire help', () => {
     [['--bogus'], 'sockwire: unknown option "--bogus" (see sockwire --help)'],
     [['help', 'bogus'], 'sockwire help: unknown command "bogus" (see sockwire --help)'],
   ])('%j: exit 2 and one line on stderr', async (args, line) => {
-    const result = await runProcess(process.execPath, [cli, ...args]);
+    const result = await runCli(args);
     expect([result.code, result.stdout, result.stderr]).toEqual([2, '', `${line}\n`]);
   });
 });

@@ -1,10 +1,9 @@
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
 import type { IMessage } from '@stomp/stompjs';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs, type RunningServe, startServe } from '../../src/cli/serve.js';
-import { eventually } from '../brokers/redis/support/nodes.js';
-import { type ChatClient, connectClient, type StompNode } from '../brokers/redis/support/stomp-nodes.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { parseServeArgs, startServe } from '../../src/cli/serve.js';
+import { useInProcessServe } from './in-process-serve.js';
 
 /*
  * `sockwire serve --broker redis:// --history-size --history-ttl`: the flags reach the Redis broker, so two CLI
@@ -12,36 +11,9 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
  * the CLI calls it), so that no build is needed; the built CLI's handling of the flags is in serve-history.test.ts.
  */
 
-let redis: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  redis = await startRedisServer();
-  admin = new Redis(redis.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await redis.stop();
-});
+const redis = useRedisServer();
 
-const running: RunningServe[] = [];
-const clients: ChatClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(running.splice(0).map((serve) => serve.close()));
-});
-
-async function serve(args: string[]): Promise<RunningServe> {
-  const started = await startServe(parseServeArgs(['--port', '0', '--host', '127.0.0.1', ...args]));
-  running.push(started);
-  return started;
-}
-
-async function client(started: RunningServe, user: string): Promise<ChatClient> {
-  const base = started.urls.sockjs.replace(/^http:\/\//, '');
-  const connected = await connectClient({ base } as StompNode, 'raw-websocket', user);
-  clients.push(connected);
-  return connected;
-}
+const { serve, client } = useInProcessServe();
 
 describe('sockwire serve history flags with --broker', () => {
   it('redis://: two nodes keep one history in Redis with those limits; a resume on the other node is truncated to it', async () => {
@@ -57,7 +29,7 @@ describe('sockwire serve history flags with --broker', () => {
     reader.client.subscribe('/topic/cli', (message) => messages.push(message), {
       'x-stream-offset': 'offset=0',
     });
-    await eventually(() => messages.length >= 4, 'the gap and three messages', 10_000);
+    await waitFor(() => messages.length >= 4, 'the gap and three messages', 10_000);
     expect(messages[0]?.headers).toMatchObject({
       'x-stream-gap': 'truncated',
       'x-stream-gap-requested': '0',
@@ -69,9 +41,9 @@ describe('sockwire serve history flags with --broker', () => {
       ['5', 'm5'],
     ]);
     // The history is in Redis, three messages long, expiring with the 60 s ttl.
-    const [key] = await admin.keys('*history:/topic/cli');
-    expect(await admin.xlen(key ?? '')).toBe(3);
-    const ttl = await admin.pttl(key ?? '');
+    const [key] = await redis.admin.keys('*history:/topic/cli');
+    expect(await redis.admin.xlen(key ?? '')).toBe(3);
+    const ttl = await redis.admin.pttl(key ?? '');
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });

@@ -1,9 +1,10 @@
+import { killStarted, type Started } from '@sockwire/test-support/processes';
+import { runCli, startCli } from '@sockwire/test-support/serve';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StompFrame } from '../../src/stomp/index.js';
 import { offsetOf, Peer } from '../stomp/support/stream-peers.js';
 import { webSocketTarget } from '../stomp/support/targets.js';
 import { header } from '../stomp/support/test-client.js';
-import { cli, killStarted, runProcess, type Started, startProcess } from './support/processes.js';
 
 /*
  * `sockwire serve --history-size / --history-ttl`: the built CLI (node scripts/build.mjs) in a child process,
@@ -15,7 +16,7 @@ const READY = /SockJS {5}(http:\/\/\S+)\n {2}WebSocket {2}(ws:\/\/\S+)\n/;
 afterEach(() => killStarted());
 
 function serve(args: string[]): Promise<Started> {
-  return startProcess(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], READY);
+  return startCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], READY);
 }
 
 /** Publishes `count` messages to `destination` on the served broker, then resumes it from offset 0. */
@@ -74,7 +75,7 @@ describe('sockwire serve history flags (built CLI in a child process)', () => {
     ['--history-size', '1e3'],
     ['--history-ttl', '1.5'],
   ])('%s %s exits with code 2 and an error naming the flag', async (flag, value) => {
-    const result = await runProcess(process.execPath, [cli, 'serve', '--port', '0', flag, value]);
+    const result = await runCli(['serve', '--port', '0', flag, value]);
     expect(result.code).toBe(2);
     expect(result.stdout).not.toContain('STOMP broker ready');
     expect(result.stderr).toContain(`${flag} needs a whole number`);
@@ -84,8 +85,7 @@ describe('sockwire serve history flags (built CLI in a child process)', () => {
   it('--history-size with --broker stomp:// is refused with a message saying why', async () => {
     // Refused before any connection: no RabbitMQ is needed (nothing listens on port 1). With redis:// the flags
     // apply (test/cli/serve-history-redis.test.ts).
-    const result = await runProcess(process.execPath, [
-      cli,
+    const result = await runCli([
       'serve',
       '--port',
       '0',

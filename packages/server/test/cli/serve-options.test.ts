@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { accepts } from '@sockwire/test-support/ports';
+import { killStarted, type Started } from '@sockwire/test-support/processes';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { runCli, startCli } from '@sockwire/test-support/serve';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { StompFrame } from '../../src/stomp/index.js';
 import { GET, POST } from '../sockjs/helpers.js';
 import { CLOSED, type RawClient } from '../stomp/support/raw-client.js';
 import { webSocketTarget } from '../stomp/support/targets.js';
 import { wire } from '../stomp/support/test-client.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { cli, killStarted, runProcess, type Started, startProcess } from './support/processes.js';
 
 /*
  * `sockwire serve` flags and the CLI's command dispatch, as documented in the README ("CLI", "Scale out") and
@@ -20,19 +20,7 @@ const READY = /SockJS {5}(http:\/\/\S+)\n {2}WebSocket {2}(ws:\/\/\S+)\n/;
 afterEach(() => killStarted());
 
 function serve(args: string[]): Promise<Started> {
-  return startProcess(process.execPath, [cli, 'serve', ...args], READY);
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  return startCli(['serve', ...args], READY);
 }
 
 /** The next frame from a raw client, or a description of why there is none. */
@@ -77,27 +65,18 @@ describe('sockwire serve flags (built CLI in a child process)', () => {
   });
 
   it('refuses an unknown command in one line pointing to the help, with exit code 2', async () => {
-    const result = await runProcess(process.execPath, [cli, 'bogus', '--port', '0']);
+    const result = await runCli(['bogus', '--port', '0']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('sockwire: unknown command "bogus" (see sockwire --help)\n');
-    const help = await runProcess(process.execPath, [cli, 'help']);
+    const help = await runCli(['help']);
     expect([help.code, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(/^Usage: sockwire <command> \[options\]\n/);
   });
 });
 
 describe('sockwire serve --broker redis:// --node-id (two CLI nodes on a private redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   it('names the nodes as told, shares topics through Redis, and serves a SockJS session from either node', async () => {
     const run = randomUUID().slice(0, 8);
@@ -113,8 +92,8 @@ describe('sockwire serve --broker redis:// --node-id (two CLI nodes on a private
       expect(node.output()).toContain(`  broker     Redis at 127.0.0.1:${redis.port} (node ${id})\n`);
     }
     // Each node prints its URLs only once its session bus has started: both are announced in Redis by then.
-    expect(await admin.exists(`sockwire:alive:a-${run}`, `sockwire:alive:b-${run}`)).toBe(2);
-    expect((await admin.smembers('sockwire:nodes')).sort()).toEqual([`a-${run}`, `b-${run}`]);
+    expect(await redis.admin.exists(`sockwire:alive:a-${run}`, `sockwire:alive:b-${run}`)).toBe(2);
+    expect((await redis.admin.smembers('sockwire:nodes')).sort()).toEqual([`a-${run}`, `b-${run}`]);
 
     // A topic: subscribed on A, published on B.
     const listener = await stompOver(wsA as string);
@@ -137,7 +116,7 @@ describe('sockwire serve --broker redis:// --node-id (two CLI nodes on a private
     // A SockJS session opened on A belongs to A in Redis; its sends and polls may go to B.
     const session = `000/cli${run}`;
     expect((await POST(`${urlA}/${session}/xhr`)).body).toBe('o\n');
-    expect(await admin.get(`sockwire:session:cli${run}`)).toBe(`a-${run}`);
+    expect(await redis.admin.get(`sockwire:session:cli${run}`)).toBe(`a-${run}`);
     const connect = JSON.stringify([wire('CONNECT', { 'accept-version': '1.2', 'heart-beat': '0,0' })]);
     expect((await POST(`${urlB}/${session}/xhr_send`, connect)).status).toBe(204);
     expect((await POST(`${urlB}/${session}/xhr`)).body).toMatch(/^a\["CONNECTED\\nversion:1\.2\\n/);

@@ -1,11 +1,12 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs, type RunningServe, SERVE_USAGE, startServe } from '../../src/cli/serve.js';
+import { killStarted, type Started } from '@sockwire/test-support/processes';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { runCli, startCli } from '@sockwire/test-support/serve';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseServeArgs, SERVE_USAGE } from '../../src/cli/serve.js';
 import { CLOSED, type RawClient } from '../stomp/support/raw-client.js';
 import { type Target, webSocketTarget } from '../stomp/support/targets.js';
 import { header, wire } from '../stomp/support/test-client.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { cli, killStarted, runProcess, type Started, startProcess } from './support/processes.js';
+import { useInProcessServe } from './in-process-serve.js';
 
 /*
  * `sockwire serve --max-queues --max-queued-bytes --max-total-queued-bytes --queue-idle-ttl`: the queue quotas
@@ -18,15 +19,13 @@ const READY = /SockJS {5}(http:\/\/\S+)\n {2}WebSocket {2}(ws:\/\/\S+)\n/;
 const FLAGS = ['--max-queues', '--max-queued-bytes', '--max-total-queued-bytes', '--queue-idle-ttl'];
 
 const targets: Target[] = [];
-const running: RunningServe[] = [];
 afterEach(async () => {
   killStarted();
   await Promise.all(targets.splice(0).map((target) => target.close()));
-  await Promise.all(running.splice(0).map((serve) => serve.close()));
 });
 
 function serveCli(args: string[]): Promise<Started> {
-  return startProcess(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], READY);
+  return startCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], READY);
 }
 
 /** A raw STOMP client over the served raw WebSocket, CONNECTed. */
@@ -116,7 +115,7 @@ describe('sockwire serve queue quota flags', () => {
     ['--max-total-queued-bytes', '-5'],
     ['--queue-idle-ttl', '1.5'],
   ])('%s %s exits with code 2 and an error naming the flag (built CLI)', async (flag, value) => {
-    const result = await runProcess(process.execPath, [cli, 'serve', '--port', '0', `${flag}=${value}`]);
+    const result = await runCli(['serve', '--port', '0', `${flag}=${value}`]);
     expect(result.code).toBe(2);
     expect(result.stdout).not.toContain('STOMP broker ready');
     expect(result.stderr).toContain(`sockwire serve: ${flag} needs a whole number, got ${value}`);
@@ -124,8 +123,7 @@ describe('sockwire serve queue quota flags', () => {
 
   it('with --broker stomp:// they are refused before connecting, saying where they apply (built CLI)', async () => {
     // Nothing listens on port 1: a refusal that connected first would fail differently.
-    const result = await runProcess(process.execPath, [
-      cli,
+    const result = await runCli([
       'serve',
       '--port',
       '0',
@@ -142,22 +140,9 @@ describe('sockwire serve queue quota flags', () => {
 });
 
 describe('sockwire serve queue quota flags with --broker redis:// (in process)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
+  const redis = useRedisServer();
 
-  async function serve(args: string[]): Promise<RunningServe> {
-    const started = await startServe(parseServeArgs(['--port', '0', '--host', '127.0.0.1', ...args]));
-    running.push(started);
-    return started;
-  }
+  const { serve } = useInProcessServe();
 
   it('two CLI nodes share --max-queues in Redis, and --queue-idle-ttl expires the queues there', async () => {
     const flags = ['--broker', redis.url, '--max-queues', '2', '--queue-idle-ttl', '1'];
@@ -168,15 +153,18 @@ describe('sockwire serve queue quota flags with --broker redis:// (in process)',
     const onB = await connect(b.urls.websocket);
     expect(await send(onB, '/queue/two')).toBe('RECEIPT /queue/two');
     expect(await send(onB, '/queue/three')).toBe('ERROR Quota exceeded: maxQueues');
-    expect((await admin.zrange('sockwire:broker:queue-index', '0', '-1')).sort()).toEqual([
+    expect((await redis.admin.zrange('sockwire:broker:queue-index', '0', '-1')).sort()).toEqual([
       '/queue/one',
       '/queue/two',
     ]);
     // Nobody consumes them: after the 1 s ttl their streams are gone from Redis, and there is room again.
     await expect
-      .poll(() => admin.exists('sockwire:broker:queue:/queue/one', 'sockwire:broker:queue:/queue/two'), {
-        timeout: 5000,
-      })
+      .poll(
+        () => redis.admin.exists('sockwire:broker:queue:/queue/one', 'sockwire:broker:queue:/queue/two'),
+        {
+          timeout: 5000,
+        },
+      )
       .toBe(0);
     expect(await send(onA, '/queue/three')).toBe('RECEIPT /queue/three');
   });

@@ -1,7 +1,8 @@
+import { killStarted } from '@sockwire/test-support/processes';
+import { startCli } from '@sockwire/test-support/serve';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs, type RunningServe, SERVE_USAGE, startServe } from '../../src/cli/serve.js';
 import { POST } from '../sockjs/helpers.js';
-import { cli, killStarted, startProcess } from './support/processes.js';
 
 /*
  * `sockwire serve --session-keys --max-sessions --max-sessions-per-address --max-tcp-connections` (security
@@ -82,9 +83,8 @@ describe('sockwire serve: session flags', () => {
   });
 
   it('the built CLI takes --max-sessions', async () => {
-    const started = await startProcess(
-      process.execPath,
-      [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '1'],
+    const started = await startCli(
+      ['serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '1'],
       READY,
     );
     const sockjs = started.match[1] as string;

@@ -1,70 +1,37 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SockwireSocket } from '../../../client/src/index.js';
-import { ReconnectingSocket } from '../../../client/src/reconnect.js';
+import { SockwireSocket } from '@sockwire/client';
+import { ReconnectingSocket } from '@sockwire/client/reconnect';
+import { type Balancer, startHaproxy } from '@sockwire/test-support/haproxy';
 // WebSocket and EventSource for our client in Node, as the client's own tests inject them.
-import { nodeEnv } from '../../../client/test/support/node-env.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type Balancer, startHaproxy } from './haproxy.js';
+import { nodeEnv } from '@sockwire/test-support/node-env';
+import { type RedisServer, startRedisServer } from '@sockwire/test-support/redis-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SockJS } from '../support/sockjs-client.js';
+import { type NodeProcess, startNodeProcess } from './node-processes.js';
 
 /**
  * Three node processes behind a real HAProxy doing plain round robin (every request balanced on its own, no
  * stickiness), sharing sessions through a real Redis. Whatever transport a client uses, consecutive requests
  * of its session land on different nodes; the session must still work.
  */
-const require = createRequire(import.meta.url);
 
-interface SockJSLike {
-  transport: string;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: string }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  send(data: string): void;
-  close(): void;
-}
-const SockJS = require('sockjs-client') as new (url: string, reserved: null, options: object) => SockJSLike;
-
-const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const nodeScript = fileURLToPath(new URL('./fixtures/echo-node.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 
 let redis: RedisServer;
 let balancer: Balancer;
-const nodes = new Map<string, ChildProcess>();
-
-function startNode(id: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nodeScript, '--redis', redis.url, '--node-id', id], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    nodes.set(id, child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) resolve(Number(port));
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code}: ${output}`)));
-  });
-}
+const nodes = new Map<string, NodeProcess>();
 
 beforeAll(async () => {
-  if (!existsSync(built))
-    throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
   redis = await startRedisServer();
-  const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id)));
-  balancer = await startHaproxy(ports);
+  for (const node of await Promise.all(
+    ['a', 'b', 'c'].map((id) => startNodeProcess('echo-node', id, ['--redis', redis.url])),
+  ))
+    nodes.set(node.id, node);
+  balancer = await startHaproxy([...nodes.values()].map((node) => node.port));
 }, 30_000);
 
 afterAll(async () => {
   await balancer?.stop();
-  for (const child of nodes.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all([...nodes.values()].map((node) => node.kill()));
   await redis?.stop();
 });
 
@@ -145,7 +112,7 @@ describe('losing a node', () => {
     const reconnected = new Promise<number>((resolve) => {
       const killedAt = Date.now();
       socket.addEventListener('reconnected', () => resolve(Date.now() - killedAt));
-      nodes.get(owner)?.kill('SIGKILL');
+      void nodes.get(owner)?.kill();
     });
     const elapsed = await reconnected;
     console.log(`xhr-polling client back after losing node ${owner}: ${elapsed} ms`);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs, type RunningServe, startServe } from '../../src/cli/serve.js';
-import { type ChatClient, connectClient, type StompNode } from '../brokers/redis/support/stomp-nodes.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServe } from '../../src/cli/serve.js';
+import { useInProcessServe } from '../cli/in-process-serve.js';
 import { POST } from '../sockjs/helpers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 /*
  * The README's Redis ACL, taken from the README itself, applied to a private Redis: two `sockwire serve`
@@ -25,46 +25,26 @@ function documentedAcl(): string[] {
   return line.split(' ').slice(2);
 }
 
-let redis: RedisServer;
-let admin: Redis;
+const redis = useRedisServer();
 beforeAll(async () => {
-  redis = await startRedisServer();
-  admin = new Redis(redis.url);
-  await admin.call('ACL', 'SETUSER', ...documentedAcl());
-  await admin.call('ACL', 'SETUSER', 'other', 'on', '>other', '~other:*', '&other:*', '+@all');
-});
-afterAll(async () => {
-  admin.disconnect();
-  await redis.stop();
+  await redis.admin.call('ACL', 'SETUSER', ...documentedAcl());
+  await redis.admin.call('ACL', 'SETUSER', 'other', 'on', '>other', '~other:*', '&other:*', '+@all');
 });
 
-const running: RunningServe[] = [];
-const clients: ChatClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(running.splice(0).map((serve) => serve.close()));
-});
+const cli = useInProcessServe();
+const client = cli.client;
 
-async function serve(nodeId: string): Promise<RunningServe> {
+/** Node `nodeId`, logged in to Redis as the README's user, with a cluster secret. */
+function serve(nodeId: string): Promise<RunningServe> {
   const url = `redis://sockwire:${PASSWORD}@127.0.0.1:${redis.port}`;
-  const args = ['--port', '0', '--host', '127.0.0.1', '--broker', url, '--node-id', nodeId];
-  const started = await startServe(parseServeArgs([...args, '--cluster-secret', 'acl test secret']));
-  running.push(started);
-  return started;
-}
-
-async function client(started: RunningServe, user: string): Promise<ChatClient> {
-  const base = started.urls.sockjs.replace(/^http:\/\//, '');
-  const connected = await connectClient({ base } as StompNode, 'raw-websocket', user);
-  clients.push(connected);
-  return connected;
+  return cli.serve(['--broker', url, '--node-id', nodeId, '--cluster-secret', 'acl test secret']);
 }
 
 describe('Sockwire under the README’s Redis ACL', () => {
   it('serves sessions across nodes and shares topics and queues, with no command or key refused', async () => {
     const a = await serve('acl-a');
     const b = await serve('acl-b');
-    // A SockJS session opened on A, used through B: relayed over the session bus.
+    // A SockJS session opened on A, used through B: forwarded over the session bus.
     const s = `/000/acl-${Date.now()}`;
     expect((await POST(`${a.urls.sockjs}${s}/xhr`)).body).toBe('o\n');
     const connect = JSON.stringify(['CONNECT\naccept-version:1.2\nhost:/\n\n\u0000']);
@@ -82,9 +62,9 @@ describe('Sockwire under the README’s Redis ACL', () => {
     expect(topic.messages.map((message) => message.body)).toEqual(['to the topic']);
     expect(queue.messages.map((message) => message.body)).toEqual(['to the queue']);
 
-    expect(await admin.call('ACL', 'LOG')).toEqual([]);
+    expect(await redis.admin.call('ACL', 'LOG')).toEqual([]);
     // It was that user, and the ACL held: the nodes' connections are its, and it is refused elsewhere.
-    const connections = ((await admin.call('CLIENT', 'LIST')) as string).split('\n').filter(Boolean);
+    const connections = ((await redis.admin.call('CLIENT', 'LIST')) as string).split('\n').filter(Boolean);
     expect(connections.filter((line) => line.includes(' user=sockwire ')).length).toBeGreaterThanOrEqual(4);
     const asNode = new Redis(`redis://sockwire:${PASSWORD}@127.0.0.1:${redis.port}`);
     try {

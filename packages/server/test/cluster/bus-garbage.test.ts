@@ -1,30 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { describe, expect, it } from 'vitest';
 import { POST, stream } from '../sockjs/helpers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { waitFor } from '../support/wait-for.js';
-import { type BusCluster, startBusCluster } from './bus-nodes.js';
+import { useBusClusters } from './bus-nodes.js';
 
 /*
  * Two nodes on a private Redis, without a cluster secret, and an outsider publishing on their channels. The
- * bus used to hand whatever it parsed to the relay: `PUBLISH <node channel> null` ended the process with a
+ * bus used to hand whatever it parsed to the forwarder: `PUBLISH <node channel> null` ended the process with a
  * TypeError, and a well-formed attach opened a session with the outsider's headers. Now every message is
  * checked first; what fails is dropped, counted and logged (once, not per message), and the nodes go on.
  */
 
-let redis: RedisServer;
-let cluster: BusCluster | undefined;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-
-let counter = 0;
-const sid = () => `/000/garbage-${Date.now()}-${++counter}`;
+const redis = useRedisServer();
+const clusters = useBusClusters(redis, 'garbage');
+const sid = clusters.sid;
 const json = (value: unknown) => JSON.stringify(value);
 
 const request = {
@@ -84,15 +73,15 @@ const LOST_GARBAGE = ['', 'x'.repeat(300), 'a\nb'];
 
 describe('the Redis session bus, without a cluster secret, against garbage', () => {
   it('drops garbage on every channel it listens to, counts it, logs it once, and keeps serving', async () => {
-    cluster = await startBusCluster(redis.url);
+    const cluster = await clusters.start();
     const { outsider } = cluster;
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-    // A session on A, with a stream relayed through B open while the garbage arrives.
+    // A session on A, with a stream forwarded through B open while the garbage arrives.
     const s = sid();
     expect((await POST(`${a.base}${s}/xhr`)).body).toBe('o\n');
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    expect(await relayed.read()).toBe('h'.repeat(2048) + '\n');
-    await waitFor(() => a.server.relay?.pending === 1, 'the relayed stream to reach A');
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    expect(await forwarded.read()).toBe('h'.repeat(2048) + '\n');
+    await waitFor(() => a.server.stats().forwardedRequests === 1, 'the forwarded stream to reach A');
 
     for (const node of cluster.nodes) {
       for (const text of GARBAGE) await outsider.publish(cluster.channel(node.id), text);
@@ -120,10 +109,10 @@ describe('the Redis session bus, without a cluster secret, against garbage', () 
       expect(node.errors.filter((line) => line.includes('dropped'))).toHaveLength(1);
     }
 
-    // The stream relayed before carries the next message, and nothing the garbage put in.
+    // The stream forwarded before carries the next message, and nothing the garbage put in.
     expect((await POST(`${a.base}${s}/xhr_send`, '["after"]')).status).toBe(204);
-    expect(await relayed.read()).toBe('a["after"]\n');
-    relayed.abort();
+    expect(await forwarded.read()).toBe('a["after"]\n');
+    forwarded.abort();
     // A new session is served across the nodes as ever, and only the two real sessions were opened.
     const t = sid();
     expect((await POST(`${b.base}${t}/xhr`)).body).toBe('o\n');
@@ -134,35 +123,35 @@ describe('the Redis session bus, without a cluster secret, against garbage', () 
   });
 
   it('opens no session for a forged attach, whatever headers it carries', async () => {
-    cluster = await startBusCluster(redis.url);
+    const cluster = await clusters.start();
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     const answers = await cluster.listen(cluster.channel('evil'));
     const s = sid();
     const id = s.split('/')[2] as string;
     const forged = { ...attach, sid: id, request: { ...request, url: `/echo${s}/xhr` } };
     await cluster.outsider.publish(cluster.channel(a.id), json(forged));
-    // The registry does not give A that session, so the "relaying node" hears it is lost.
+    // The registry does not give A that session, so the "forwarding node" hears it is lost.
     await waitFor(() => answers.length > 0, 'the answer to the forged attach');
     expect(answers.map((text) => JSON.parse(text))).toEqual([
       { t: 'end', req: 'evil:x:1', data: 'c[1001,"Session lost with its server"]\n' },
     ]);
     expect(a.opened).toEqual([]);
     expect(a.server.stats().sessionIds).toBe(0);
-    expect(a.server.relay?.pending).toBe(0);
+    expect(a.server.stats().forwardedRequests).toBe(0);
     // The id is still free: the real client gets a session of its own, with its own headers.
     expect((await POST(`${b.base}${s}/xhr`)).body).toBe('o\n');
     expect(b.opened.map((connection) => connection.headers['x-user'])).toEqual([undefined]);
     expect(a.opened).toEqual([]);
   });
 
-  it('writes nothing into a relayed response for forged or malformed writes', async () => {
-    cluster = await startBusCluster(redis.url);
+  it('writes nothing into a forwarded response for forged or malformed writes', async () => {
+    const cluster = await clusters.start();
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     const toA = await cluster.listen(cluster.channel(a.id));
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    await relayed.read();
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await forwarded.read();
     await waitFor(() => toA.length > 0, 'the attach on the bus');
     // Anyone subscribed learns the request id; a malformed message using it still does nothing.
     const { req } = JSON.parse(toA[0] as string) as { req: string };
@@ -177,7 +166,7 @@ describe('the Redis session bus, without a cluster secret, against garbage', () 
     for (const text of forged) await cluster.outsider.publish(toB, text);
     await waitFor(() => b.bus.stats().dropped === forged.length - 1, 'the malformed writes dropped');
     expect((await POST(`${a.base}${s}/xhr_send`, '["real"]')).status).toBe(204);
-    expect(await relayed.read()).toBe('a["real"]\n');
-    relayed.abort();
+    expect(await forwarded.read()).toBe('a["real"]\n');
+    forwarded.abort();
   });
 });

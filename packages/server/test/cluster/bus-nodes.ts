@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterEach } from 'vitest';
 import { createRedisSessionBus, type RedisSessionBus } from '../../src/cluster/redis-bus.js';
 import { type Connection, createServer, type ServerOptions, type SockwireServer } from '../../src/index.js';
 
@@ -99,5 +100,35 @@ export async function startBusCluster(
       }
       for (const client of [outsider, ...listeners]) client.disconnect();
     },
+  };
+}
+
+/** The bus clusters of a test file: one per test at most, closed after it. */
+export interface BusClusters {
+  start(options?: Parameters<typeof startBusCluster>[1]): Promise<BusCluster>;
+  /** The cluster this test started. */
+  readonly current: BusCluster;
+  /** A session path no other test of the file used: `/000/<name>-<time>-<n>`. */
+  sid(): string;
+}
+
+/** Bus clusters on the Redis at `redis.url` for the tests of the file that calls this; registers their afterEach. */
+export function useBusClusters(redis: { readonly url: string }, name: string): BusClusters {
+  let current: BusCluster | undefined;
+  let sessions = 0;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    start: async (options) => {
+      current = await startBusCluster(redis.url, options);
+      return current;
+    },
+    get current() {
+      if (current === undefined) throw new Error('no cluster: this test started none');
+      return current;
+    },
+    sid: () => `/000/${name}-${Date.now()}-${++sessions}`,
   };
 }

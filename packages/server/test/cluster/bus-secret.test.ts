@@ -1,38 +1,27 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { describe, expect, it } from 'vitest';
 import { MessageSeal } from '../../src/cluster/message-seal.js';
 import { POST, stream } from '../sockjs/helpers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { waitFor } from '../support/wait-for.js';
-import { type BusCluster, type BusNode, startBusCluster } from './bus-nodes.js';
+import { type BusNode, useBusClusters } from './bus-nodes.js';
 
 /*
  * Two nodes sharing a cluster secret on a private Redis. They serve each other's sessions as before; an
- * outsider who can publish and subscribe, but lacks the secret, can neither write into a relayed response nor
+ * outsider who can publish and subscribe, but lacks the secret, can neither write into a forwarded response nor
  * replay what it overheard, even knowing the request ids.
  */
 
 const SECRET = 'correct horse battery staple';
 
-let redis: RedisServer;
-let cluster: BusCluster | undefined;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-
-let counter = 0;
-const sid = () => `/000/secret-${Date.now()}-${++counter}`;
+const redis = useRedisServer();
+const clusters = useBusClusters(redis, 'secret');
+const sid = clusters.sid;
 const json = (value: unknown) => JSON.stringify(value);
 /** The envelope of a sealed message: `s1.<43 characters of signature>.<envelope>`. */
 const envelope = (text: string) => JSON.parse(text.slice(47)) as { f: string; m: Record<string, unknown> };
 
 async function twoNodes(): Promise<[BusNode, BusNode]> {
-  cluster = await startBusCluster(redis.url, { secret: SECRET });
+  const cluster = await clusters.start({ secret: SECRET });
   return cluster.nodes as [BusNode, BusNode];
 }
 
@@ -43,11 +32,11 @@ describe('the Redis session bus with a cluster secret', () => {
     expect((await POST(`${a.base}${s}/xhr`)).body).toBe('o\n');
     expect((await POST(`${b.base}${s}/xhr_send`, '["one"]')).status).toBe(204);
     expect((await POST(`${b.base}${s}/xhr`)).body).toBe('a["one"]\n');
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    expect(await relayed.read()).toBe('h'.repeat(2048) + '\n');
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    expect(await forwarded.read()).toBe('h'.repeat(2048) + '\n');
     expect((await POST(`${b.base}${s}/xhr_send`, '["two"]')).status).toBe(204);
-    expect(await relayed.read()).toBe('a["two"]\n');
-    relayed.abort();
+    expect(await forwarded.read()).toBe('a["two"]\n');
+    forwarded.abort();
     expect(a.opened).toHaveLength(1);
     expect(b.opened).toHaveLength(0);
     expect(a.bus.stats().dropped).toBe(0);
@@ -56,7 +45,7 @@ describe('the Redis session bus with a cluster secret', () => {
 
   it('drops unsigned, wrongly signed, replayed, misdirected and stale messages; none reaches the response', async () => {
     const [a, b] = await twoNodes();
-    if (cluster === undefined) throw new Error('no cluster');
+    const cluster = clusters.current;
     const { outsider } = cluster;
     const toA = cluster.channel(a.id);
     const toB = cluster.channel(b.id);
@@ -64,14 +53,14 @@ describe('the Redis session bus with a cluster secret', () => {
     const heardByB = await cluster.listen(toB);
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    await relayed.read();
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await forwarded.read();
     await waitFor(() => heardByA.length > 0, 'the attach on the bus');
     // Signing does not hide: an eavesdropper learns the request id and keeps signed messages to replay.
     const signedAttach = heardByA[0] as string;
     const req = envelope(signedAttach).m['req'] as string;
     expect((await POST(`${a.base}${s}/xhr_send`, '["one"]')).status).toBe(204);
-    expect(await relayed.read()).toBe('a["one"]\n');
+    expect(await forwarded.read()).toBe('a["one"]\n');
     const isWrite = (text: string) => envelope(text).m['t'] === 'write';
     await waitFor(() => heardByB.some(isWrite), 'the write on the bus');
     const signedWrite = heardByB.find(isWrite) as string;
@@ -112,21 +101,21 @@ describe('the Redis session bus with a cluster secret', () => {
     expect(b.bus.stats().reasons).toEqual(count(dropsOnB));
     expect(a.bus.stats().reasons).toEqual(count(dropsOnA));
     // The replayed attach attached nothing more.
-    expect(a.server.relay?.pending).toBe(1);
+    expect(a.server.stats().forwardedRequests).toBe(1);
 
     expect((await POST(`${b.base}${s}/xhr_send`, '["two"]')).status).toBe(204);
-    expect(await relayed.read()).toBe('a["two"]\n');
-    relayed.abort();
+    expect(await forwarded.read()).toBe('a["two"]\n');
+    forwarded.abort();
   });
 
   it('takes a message signed with the secret from anywhere: the secret is the credential', async () => {
     const [a, b] = await twoNodes();
-    if (cluster === undefined) throw new Error('no cluster');
+    const cluster = clusters.current;
     const heardByA = await cluster.listen(cluster.channel(a.id));
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    await relayed.read();
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await forwarded.read();
     await waitFor(() => heardByA.length > 0, 'the attach on the bus');
     const req = envelope(heardByA[0] as string).m['req'] as string;
     const holder = new MessageSeal(SECRET, 'node9');
@@ -134,7 +123,7 @@ describe('the Redis session bus with a cluster secret', () => {
       cluster.channel(b.id),
       holder.seal(cluster.channel(b.id), { t: 'write', req, data: 'a["signed"]\n' }),
     );
-    expect(await relayed.read()).toBe('a["signed"]\n');
-    relayed.abort();
+    expect(await forwarded.read()).toBe('a["signed"]\n');
+    forwarded.abort();
   });
 });

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createStompClient, type SockwireStompClient, type StompGap } from '@sockwire/client/stomp';
+import { type Balancer, startHaproxy } from '@sockwire/test-support/haproxy';
+import { nodeEnv } from '@sockwire/test-support/node-env';
+import { freePort } from '@sockwire/test-support/ports';
+import { type RedisServer, startRedisServer } from '@sockwire/test-support/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStompClient, type SockwireStompClient, type StompGap } from '../../../client/src/stomp.js';
-import { nodeEnv } from '../../../client/test/support/node-env.js';
 import { TcpProxy } from '../stomp/relay/support/tcp-proxy.js';
-import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type Balancer, startHaproxy } from './haproxy.js';
+import { type NodeProcess, startNodeProcess } from './node-processes.js';
 
 /*
  * Chaos, bounded: three node processes on one Redis behind a real round-robin HAProxy (no stickiness), every
@@ -14,8 +13,6 @@ import { type Balancer, startHaproxy } from './haproxy.js';
  * started again. Subscribers on all four transports, publishers using the SDK's confirmed send(). Nothing may be
  * lost, nothing duplicated, and each publisher's messages must arrive in order, with no gap reported.
  */
-const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const nodeScript = fileURLToPath(new URL('./fixtures/stomp-node.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 const PUBLISHERS = 3;
 const PER_PUBLISHER = 120;
@@ -25,41 +22,15 @@ const CUT_EVERY_MS = 1500;
 let redis: RedisServer;
 let balancer: Balancer;
 let proxy: TcpProxy;
-const nodes = new Map<string, { child: ChildProcess; port: number }>();
+const nodes = new Map<string, NodeProcess>();
 const clients: SockwireStompClient[] = [];
 
-function startNode(id: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [nodeScript, '--redis', redis.url, '--node-id', id, '--port', String(port)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    nodes.set(id, { child, port });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/listening \d+/.test(output)) resolve();
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`node ${id} exited with ${code ?? signal}: ${output}`));
-    });
-  });
-}
-
-async function killNode(id: string): Promise<void> {
-  const node = nodes.get(id);
-  if (node === undefined || node.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => node.child.once('exit', resolve));
-  node.child.kill('SIGKILL');
-  await exited;
+/** Node `id` on `port`: a node started again after a kill comes back where the balancer expects it. */
+async function startNode(id: string, port: number): Promise<void> {
+  nodes.set(id, await startNodeProcess('stomp-node', id, ['--redis', redis.url, '--port', String(port)]));
 }
 
 beforeAll(async () => {
-  if (!existsSync(built))
-    throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
   redis = await startRedisServer();
   const ports = await Promise.all(['a', 'b', 'c'].map(() => freePort()));
   await Promise.all(['a', 'b', 'c'].map((id, i) => startNode(id, ports[i] as number)));
@@ -72,7 +43,7 @@ afterAll(async () => {
   await Promise.all(clients.splice(0).map((client) => client.deactivate()));
   await proxy?.close();
   await balancer?.stop();
-  for (const { child } of nodes.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all([...nodes.values()].map((node) => node.kill()));
   nodes.clear();
   await redis?.stop();
 });
@@ -125,7 +96,7 @@ describe('chaos: cuts every 1.5 s and a node killed, on three nodes behind HAPro
       for (let n = 0; n < PER_PUBLISHER; n++) {
         for (const [p, publisher] of publishers.entries()) sends.push(publisher.send(room, `${p}:${n}`));
         if (n === Math.floor(PER_PUBLISHER / 3)) {
-          await killNode('b');
+          await nodes.get('b')?.kill();
           killed = true;
         }
         if (n === Math.floor(PER_PUBLISHER / 2)) {

@@ -3,7 +3,7 @@ import { checkNodeMessage } from '../../src/cluster/message-shape.js';
 
 /*
  * The validator alone: what a node sends passes unchanged, and everything else is refused with a reason
- * instead of reaching the relay (where it used to throw, or to act).
+ * instead of reaching the forwarder (where it used to throw, or to act).
  */
 
 const request = {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisSessionBus } from '../../src/cluster/redis-bus.js';
 import {
   type CloseInfo,
@@ -12,7 +13,6 @@ import {
   type SockwireServer,
 } from '../../src/index.js';
 import { CALLBACK, GET, POST, pending, stream } from '../sockjs/helpers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 /**
  * Three nodes in one process sharing sessions, through the in-process hub and through a real (private)
@@ -25,13 +25,8 @@ interface Node {
 }
 
 let nodes: Node[] = [];
-let redis: RedisServer;
+const redis = useRedisServer();
 let prefixCounter = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.stop());
 
 /** One cluster flavour: buses for its nodes, a way to kill one, and a view of the registry. */
 interface Flavour {
@@ -144,22 +139,22 @@ describe.each([
     expect(openConnections(b) + openConnections(c)).toBe(0);
   });
 
-  it('relays streams, keeps order, and honours the response limit', async () => {
+  it('forwards streams, keeps order, and honours the response limit', async () => {
     const [a, b, c] = (await startCluster(3, { responseLimit: 4096 })) as [Node, Node, Node];
     const s = sid();
     expect((await POST(`${a.base}${s}/xhr`)).body).toBe('o\n');
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    expect(await relayed.read()).toBe('h'.repeat(2048) + '\n');
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    expect(await forwarded.read()).toBe('h'.repeat(2048) + '\n');
     const body = '"' + 'x'.repeat(1000) + '"';
     let received = '';
     for (let i = 0; i < 5; i++) {
       expect((await POST(`${[a, c][i % 2]?.base}${s}/xhr_send`, `[${body},"${i}"]`)).status).toBe(204);
       const expected = `a[${body},"${i}"]\n`;
-      received = await relayed.readText(expected.length);
+      received = await forwarded.readText(expected.length);
       expect(received).toBe(expected);
     }
-    // 5 lines of ~1 KB passed the 4096-byte limit: the relayed response ended, the session lives on.
-    expect(await relayed.read()).toBeNull();
+    // 5 lines of ~1 KB passed the 4096-byte limit: the forwarded response ended, the session lives on.
+    expect(await forwarded.read()).toBeNull();
     const next = await stream('GET', `${c.base}${s}/eventsource`);
     expect(await next.read()).toBe('\r\n');
     await POST(`${b.base}${s}/xhr_send`, '["after"]');
@@ -167,7 +162,7 @@ describe.each([
     next.abort();
   });
 
-  it('relays jsonp and htmlfile with their callbacks', async () => {
+  it('forwards jsonp and htmlfile with their callbacks', async () => {
     const [a, b, c] = (await startCluster()) as [Node, Node, Node];
     const s = sid();
     expect((await GET(`${a.base}${s}/jsonp?c=${CALLBACK}`)).body).toBe(`/**/${CALLBACK}("o");\r\n`);
@@ -194,16 +189,16 @@ describe.each([
     first.abort();
   });
 
-  it('turns a client leaving a relayed stream into 1002 for the application on the owner', async () => {
+  it('turns a client leaving a forwarded stream into 1002 for the application on the owner', async () => {
     const [a, b] = (await startCluster(2)) as [Node, Node];
     const closed = new Promise<CloseInfo>((resolve) =>
       a.server.once('connection', (connection: Connection) => connection.once('close', resolve)),
     );
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    const relayed = await stream('POST', `${b.base}${s}/xhr_streaming`);
-    await relayed.read();
-    relayed.abort();
+    const forwarded = await stream('POST', `${b.base}${s}/xhr_streaming`);
+    await forwarded.read();
+    forwarded.abort();
     expect(await closed).toEqual({ code: 1002, reason: 'Connection interrupted', wasClean: false });
     expect((await POST(`${b.base}${s}/xhr`)).body).toBe('c[1002,"Connection interrupted"]\n');
   });
@@ -224,11 +219,11 @@ describe.each([
     expect((await POST(`${b.base}${fresh}/xhr`)).body).toBe('o\n');
   });
 
-  it('ends requests relayed to a node as soon as it is found dead, on every node', async () => {
+  it('ends requests forwarded to a node as soon as it is found dead, on every node', async () => {
     const [a, b, c] = (await startCluster()) as [Node, Node, Node];
     const s = sid();
     await POST(`${a.base}${s}/xhr`);
-    // Two relayed receiving requests on two different nodes, both waiting on node a.
+    // Two forwarded receiving requests on two different nodes, both waiting on node a.
     const onB = pending('POST', `${b.base}${s}/xhr`);
     const t = sid();
     await POST(`${a.base}${t}/xhr`);
@@ -250,7 +245,7 @@ describe.each([
       await new Promise((r) => setTimeout(r, 20));
     expect(await flavour.registered()).toBe(0);
     expect(a.server.stats().sessionIds).toBe(0);
-    expect(a.server.relay?.pending).toBe(0);
-    expect(b.server.relay?.pending).toBe(0);
+    expect(a.server.stats().forwardedRequests).toBe(0);
+    expect(b.server.stats().forwardedRequests).toBe(0);
   });
 });

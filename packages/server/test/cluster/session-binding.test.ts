@@ -1,35 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { describe, expect, it } from 'vitest';
 import { POST } from '../sockjs/helpers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type BusCluster, type BusNode, startBusCluster } from './bus-nodes.js';
+import { type BusNode, useBusClusters } from './bus-nodes.js';
 
 /*
- * Security issue 14, hole 2, across a cluster: a session lives on one node and any node relays its requests,
- * so the binding must hold on the relayed path too. Two nodes on a private Redis; the session is opened on A,
+ * Security issue 14, hole 2, across a cluster: a session lives on one node and any node forwards its requests,
+ * so the binding must hold on the forwarded path too. Two nodes on a private Redis; the session is opened on A,
  * the attacker and the owner both go through B.
  */
 
-let redis: RedisServer;
-let cluster: BusCluster | undefined;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
-
-let counter = 0;
-const sid = () => `/000/binding-${Date.now()}-${++counter}`;
+const redis = useRedisServer();
+const clusters = useBusClusters(redis, 'binding');
+const sid = clusters.sid;
 
 async function twoNodes(server = {}): Promise<[BusNode, BusNode]> {
-  cluster = await startBusCluster(redis.url, { server });
+  const cluster = await clusters.start({ server });
   return cluster.nodes as [BusNode, BusNode];
 }
 
-describe('session binding on relayed requests', () => {
-  it('a relayed send or poll without the key is refused; the owner, relayed, gets its messages', async () => {
+describe('session binding on forwarded requests', () => {
+  it('a forwarded send or poll without the key is refused; the owner, forwarded, gets its messages', async () => {
     const [a, b] = await twoNodes();
     const s = sid();
     const open = await POST(`${a.base}${s}/xhr?sw_key=new`);
@@ -40,7 +30,7 @@ describe('session binding on relayed requests', () => {
     const send = await POST(`${b.base}${s}/xhr_send`, '["intruder"]');
     expect(send.status).toBe(403);
     expect(send.body).toContain('session key');
-    // A relayed poll is answered 200 by the edge before the owner looks: the refusal is a close frame.
+    // A forwarded poll is answered 200 by the edge before the owner looks: the refusal is a close frame.
     const poll = await POST(`${b.base}${s}/xhr`);
     expect(poll.body).toMatch(/^c\[1008,"Sockwire: this session belongs to the client that opened it/);
     expect(poll.body).not.toContain('private');

@@ -1,51 +1,32 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { createStompClient, type IMessage, type SockwireStompClient } from '@sockwire/client/stomp';
+import { type Balancer, startHaproxy } from '@sockwire/test-support/haproxy';
+import { nodeEnv } from '@sockwire/test-support/node-env';
+import { type RedisServer, startRedisServer } from '@sockwire/test-support/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStompClient, type IMessage, type SockwireStompClient } from '../../../client/src/stomp.js';
-import { nodeEnv } from '../../../client/test/support/node-env.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type Balancer, startHaproxy } from './haproxy.js';
+import { type NodeProcess, startNodeProcess } from './node-processes.js';
 
 /**
  * The STOMP chat through a real round-robin HAProxy (no stickiness) in front of three node processes on one
  * Redis: clients on every transport, each likely on a different node, talk through /topic, /queue and /user.
  * Every message must arrive exactly once, in order per publisher.
  */
-const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const nodeScript = fileURLToPath(new URL('./fixtures/stomp-node.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'] as const;
 
 let redis: RedisServer;
 let balancer: Balancer;
-const nodes = new Map<string, ChildProcess>();
+const nodes: NodeProcess[] = [];
 const clients: SockwireStompClient[] = [];
-
-function startNode(id: string, extra: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nodeScript, '--redis', redis.url, '--node-id', id, ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    nodes.set(id, child);
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port) resolve(Number(port));
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code}: ${output}`)));
-  });
-}
 
 /** Three nodes (messages through Redis, or relayed to RabbitMQ) behind the balancer. */
 async function startCluster(extra: readonly string[]): Promise<void> {
-  if (!existsSync(built))
-    throw new Error(`${built} is missing: run \`npm run build\` (npm test builds first)`);
   redis = await startRedisServer();
-  const ports = await Promise.all(['a', 'b', 'c'].map((id) => startNode(id, extra)));
-  balancer = await startHaproxy(ports);
+  nodes.push(
+    ...(await Promise.all(
+      ['a', 'b', 'c'].map((id) => startNodeProcess('stomp-node', id, ['--redis', redis.url, ...extra])),
+    )),
+  );
+  balancer = await startHaproxy(nodes.map((node) => node.port));
 }
 
 /** RabbitMQ keeps /queue destinations as durable queues: remove the ones a test made. */
@@ -61,8 +42,7 @@ async function stopCluster(): Promise<void> {
   }
   for (const client of clients.splice(0)) await client.deactivate();
   await balancer?.stop();
-  for (const child of nodes.values()) if (child.exitCode === null) child.kill('SIGKILL');
-  nodes.clear();
+  await Promise.all(nodes.splice(0).map((node) => node.kill()));
   await redis?.stop();
 }
 

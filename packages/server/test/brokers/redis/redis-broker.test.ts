@@ -1,19 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/brokers/broker.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { cluster, eventually, recorder } from './support/nodes.js';
+import { cluster, recorder } from './support/nodes.js';
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
+const server = useRedisServer();
 
 let run = 0;
 let nodes: ReturnType<typeof cluster>;
@@ -77,16 +68,16 @@ describe('Redis broker: topics across nodes', () => {
     const one = await b?.subscribe('/topic/empty', first, { manualAck: false });
     const two = await b?.subscribe('/topic/empty', second, { manualAck: false });
     const channel = `t${run}:broker:topic:/topic/empty`;
-    expect(await admin.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    expect(await server.admin.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
     await a?.publish('/topic/empty', [['x-h', 'v:1']], 'kept');
     await first.waitFor(1);
     await second.waitFor(1);
     expect(first.got.map((d) => [d.message.body, d.message.headers])).toEqual([['kept', [['x-h', 'v:1']]]]);
     await one?.cancel();
-    expect(await admin.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    expect(await server.admin.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
     await two?.cancel();
-    await eventually(() => b?.stats().destinations === 0, 'the channel to be forgotten');
-    await expect.poll(() => admin.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+    await waitFor(() => b?.stats().destinations === 0, 'the channel to be forgotten');
+    await expect.poll(() => server.admin.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
   });
 
   it('a topic NACK redelivers to the same consumer, up to the limit', async () => {
@@ -145,7 +136,7 @@ describe('Redis broker: queues across nodes', () => {
       );
     }
     await Promise.all(sent);
-    await eventually(
+    await waitFor(
       () => consumers.reduce((sum, consumer) => sum + consumer.got.length, 0) >= count,
       'every message to arrive',
       10_000,
@@ -158,7 +149,7 @@ describe('Redis broker: queues across nodes', () => {
     // Competing consumers, not one node taking everything.
     for (const delivered of perNode) expect(delivered).toBeGreaterThan(0);
     // Acknowledged messages are deleted: the stream ends empty.
-    await expect.poll(() => admin.xlen(`t${run}:broker:queue:/queue/work`)).toBe(0);
+    await expect.poll(() => server.admin.xlen(`t${run}:broker:queue:/queue/work`)).toBe(0);
   });
 
   it('holds messages until a consumer comes, in order, with increasing ids; past maxQueuedMessages the oldest go', async () => {
@@ -207,7 +198,7 @@ describe('Redis broker: queues across nodes', () => {
       await consumer.waitFor(attempt);
       handle?.nack(consumer.got[attempt - 1]?.tag ?? 0);
     }
-    await eventually(() => a?.stats().discarded === 1, 'the message to be dropped');
+    await waitFor(() => a?.stats().discarded === 1, 'the message to be dropped');
     expect(consumer.got.map((d) => [d.message.id, d.message.headers, d.redelivered])).toEqual([
       [id, [['k', 'v']], false],
       [id, [['k', 'v']], true],
@@ -245,14 +236,14 @@ describe('Redis broker: lifecycle', () => {
     await a?.subscribe('/topic/close', recorder(), { manualAck: false });
     await b?.publish('/queue/close', [], 'unacked');
     await held.waitFor(1);
-    expect(await admin.exists(`t${run}:broker:alive:closing-node`)).toBe(1);
+    expect(await server.admin.exists(`t${run}:broker:alive:closing-node`)).toBe(1);
     await a?.close();
     const after = recorder();
     await b?.subscribe('/queue/close', after, { manualAck: false });
     await after.waitFor(1);
     expect(after.got.map((d) => [d.message.body, d.redelivered])).toEqual([['unacked', true]]);
-    expect(await admin.exists(`t${run}:broker:alive:closing-node`)).toBe(0);
-    const names = String(await admin.call('CLIENT', 'LIST'))
+    expect(await server.admin.exists(`t${run}:broker:alive:closing-node`)).toBe(0);
+    const names = String(await server.admin.call('CLIENT', 'LIST'))
       .split('\n')
       .filter((line) => line.includes('closing-node'));
     expect(names).toEqual([]);

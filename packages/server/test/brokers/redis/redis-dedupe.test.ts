@@ -1,46 +1,26 @@
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { type ChatClient, connectClient, type StompNode, startStompNode } from './support/stomp-nodes.js';
+import { describe, expect, it } from 'vitest';
+import type { StompNode } from './support/stomp-nodes.js';
+import { useTwoStompNodes } from './support/two-nodes.js';
 
 /*
  * Idempotent sends across nodes: the Redis broker keeps `x-idempotency-key`s in Redis, so a send re-sent to
  * another node after a cut (the SDK's send() does that) is confirmed there and not published a second time.
  */
 
-let server: RedisServer;
-let nodeA: StompNode;
-let nodeB: StompNode;
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  [nodeA, nodeB] = await Promise.all([
-    startStompNode({ url: server.url, nodeId: 'A' }),
-    startStompNode({ url: server.url, nodeId: 'B', dedupeWindow: 60 }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await Promise.all([nodeA.close(), nodeB.close()]);
-  await server.stop();
-});
-
-async function join(node: StompNode, user: string) {
-  const client = await connectClient(node, 'websocket', user);
-  clients.push(client);
-  return client;
-}
+const server = useRedisServer();
+const nodes = useTwoStompNodes(server, { dedupeWindow: 60 });
+const join = (node: StompNode, user: string) => nodes.join(node, 'websocket', user);
 
 describe('idempotent sends on the Redis broker', () => {
   it('a repeat on another node is confirmed and not published again; other keys and users still are', async () => {
     const room = `/topic/dedupe-${Date.now()}`;
-    const watcher = await join(nodeA, 'watcher');
+    const watcher = await join(nodes.a, 'watcher');
     const inbox = await watcher.subscribe(room);
-    const onA = await join(nodeA, 'ana');
-    const onB = await join(nodeB, 'ana');
-    const bobOnB = await join(nodeB, 'bob');
+    const onA = await join(nodes.a, 'ana');
+    const onB = await join(nodes.b, 'ana');
+    const bobOnB = await join(nodes.b, 'bob');
     await onA.send(room, 'hello', { 'x-idempotency-key': 'k1' });
     await onB.send(room, 'hello', { 'x-idempotency-key': 'k1' });
     await onB.send(room, 'hello again', { 'x-idempotency-key': 'k1' });
@@ -55,7 +35,7 @@ describe('idempotent sends on the Redis broker', () => {
 
   it('keeps the keys in Redis, done for the window', async () => {
     const room = `/topic/dedupe-keys-${Date.now()}`;
-    const client = await join(nodeB, 'cleo');
+    const client = await join(nodes.b, 'cleo');
     await client.send(room, 'x', { 'x-idempotency-key': 'kept' });
     const redis = new Redis(server.url);
     const keys = await redis.keys('sockwire:broker:dedupe:*kept');

@@ -1,8 +1,9 @@
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisBroker, type RedisBroker } from '../../../src/brokers/redis/index.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { cluster, eventually, recorder, relay } from './support/nodes.js';
+import { cluster, recorder, relay } from './support/nodes.js';
 
 /*
  * Losing things: a node that loses Redis for good (its unacknowledged queue messages go to the survivors),
@@ -10,11 +11,7 @@ import { cluster, eventually, recorder, relay } from './support/nodes.js';
  * and everything works again afterwards).
  */
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(() => server.stop());
+const server = useRedisServer();
 
 const logs: string[] = [];
 const log = (severity: string, message: string) => {
@@ -90,7 +87,7 @@ describe('Redis broker: Redis goes away and comes back empty', () => {
 
     const outageLogs = logs.length;
     await server.kill();
-    await eventually(() => b.stats().connection !== 'ready', 'the broker to notice');
+    await waitFor(() => b.stats().connection !== 'ready', 'the broker to notice');
     const failure = await b.publish('/topic/news', [], 'during').catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'RedisBrokerError', reason: 'unavailable' });
     expect(String(failure)).toMatch(
@@ -101,18 +98,15 @@ describe('Redis broker: Redis goes away and comes back empty', () => {
     });
     // Redis stays down until a node has retried and failed at least once (ioredis reports every failed
     // reconnect attempt; after the first error of an outage the broker logs them at debug level).
-    await eventually(
+    await waitFor(
       () => logs.slice(outageLogs).some((line) => line.startsWith('debug') && line.includes('ECONNREFUSED')),
       'a failed reconnect attempt while Redis is down',
     );
 
     await server.start();
-    await eventually(
-      () => a.stats().connection === 'ready' && b.stats().connection === 'ready',
-      'reconnection',
-    );
+    await waitFor(() => a.stats().connection === 'ready' && b.stats().connection === 'ready', 'reconnection');
     // The subscriber connection resubscribes by itself; the queue's group is created again on NOGROUP.
-    await eventually(
+    await waitFor(
       () => {
         void b.publish('/topic/news', [], 'after').catch(() => undefined);
         return topic.got.length > 1;

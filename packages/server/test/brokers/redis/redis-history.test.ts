@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisBroker } from '../../../src/brokers/redis/index.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { cluster, eventually, relay } from './support/nodes.js';
+import { cluster, relay } from './support/nodes.js';
 import { fromOffset, resumer, span, untilSubscribable } from './support/streams.js';
 
 /*
@@ -10,16 +10,7 @@ import { fromOffset, resumer, span, untilSubscribable } from './support/streams.
  * time limits, the broker-wide limits, and epochs that survive nodes but not a Redis that lost its data.
  */
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
+const server = useRedisServer();
 
 let run = 0;
 let nodes: ReturnType<typeof cluster>;
@@ -128,7 +119,7 @@ describe('Redis history: offsets and resume across nodes', () => {
     const everything = resumer();
     await b.subscribe('/topic/small', everything, first);
     expect([everything.offsets(), everything.gaps]).toEqual([[7, 8, 9], []]);
-    expect(await admin.xlen(`${prefix}broker:history:/topic/small`)).toBe(3);
+    expect(await server.admin.xlen(`${prefix}broker:history:/topic/small`)).toBe(3);
     // A rule's prefix keeps more.
     const big = resumer();
     await b.subscribe('/topic/big.one', big, first);
@@ -169,7 +160,7 @@ describe('Redis history: the time limit', () => {
     for (let i = 0; i < 2; i++) await a.publish('/topic/t', [], `new${i}`);
     const epoch = await epochOf(b, '/topic/t');
     // Both keys of the history, and the shared ones, expire (in Redis's time) with the newest message.
-    const keys = (await admin.keys(`${prefix}broker:history*`)).sort();
+    const keys = (await server.admin.keys(`${prefix}broker:history*`)).sort();
     expect(keys).toEqual(
       ['history-bytes', 'history-index', 'history-meta:/topic/t', 'history-sizes', 'history:/topic/t']
         .map((name) => `${prefix}broker:${name}`)
@@ -177,7 +168,7 @@ describe('Redis history: the time limit', () => {
     );
     // The history's own keys go with its newest message; the shared ones outlive every history (at most 2 ttl).
     for (const key of keys) {
-      const ttl = await admin.pttl(key);
+      const ttl = await server.admin.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(key.includes('/topic/t') ? 10_000 : 20_000);
     }
@@ -209,7 +200,7 @@ describe('Redis history: the time limit', () => {
     expect(watcher.offsets()).toEqual([0, 1]);
     const epoch = watcher.got[0]?.message.epoch;
     expect(epoch).toBe(handle.position?.epoch);
-    await expect.poll(() => admin.keys(`${prefix}broker:history*`), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => server.admin.keys(`${prefix}broker:history*`), { timeout: 5000 }).toEqual([]);
     await a.publish('/topic/idle', [], 'three');
     await watcher.waitFor(3);
     expect(watcher.got[2]?.message).toMatchObject({ offset: 0, body: 'three' });
@@ -222,8 +213,8 @@ describe('Redis history: the time limit', () => {
     expect([handle.position?.next, handle.position?.epoch]).toEqual([0, expect.stringMatching(/^\S+$/)]);
     // At most the numbering (gone already if this machine is slow): no shared key, which would have no ttl.
     const meta = `${prefix}broker:history-meta:/topic/quiet`;
-    expect((await admin.keys(`${prefix}broker:*history*`)).filter((key) => key !== meta)).toEqual([]);
-    await expect.poll(() => admin.keys(`${prefix}broker:*history*`), { timeout: 5000 }).toEqual([]);
+    expect((await server.admin.keys(`${prefix}broker:*history*`)).filter((key) => key !== meta)).toEqual([]);
+    await expect.poll(() => server.admin.keys(`${prefix}broker:*history*`), { timeout: 5000 }).toEqual([]);
   });
 });
 
@@ -259,7 +250,7 @@ describe('Redis history: epochs', () => {
     const epoch = await epochOf(b, '/topic/lost');
     await server.kill();
     await server.start();
-    await eventually(
+    await waitFor(
       () => a.stats().connection === 'ready' && b.stats().connection === 'ready',
       'the nodes to reconnect',
       10_000,
@@ -283,7 +274,7 @@ describe('Redis history: epochs', () => {
     const [a] = await Promise.all([node()]);
     for (let i = 0; i < 4; i++) await a.publish('/topic/half', [], `h${i}`);
     const epoch = await epochOf(a, '/topic/half');
-    await admin.del(`${prefix}broker:history-meta:/topic/half`);
+    await server.admin.del(`${prefix}broker:history-meta:/topic/half`);
     const during = resumer();
     const handle = await a.subscribe('/topic/half', during, {
       manualAck: false,
@@ -301,7 +292,7 @@ describe('Redis history: epochs', () => {
     expect(replay.got.map((d) => [d.message.offset, d.message.body, d.message.epoch])).toEqual([
       [0, 'fresh', now],
     ]);
-    expect(await admin.xlen(`${prefix}broker:history:/topic/half`)).toBe(1);
+    expect(await server.admin.xlen(`${prefix}broker:history:/topic/half`)).toBe(1);
   });
 });
 
@@ -329,7 +320,7 @@ describe('Redis history: destinations without history', () => {
       expect(consumer.got[0]?.message.epoch).toBeUndefined();
       await handle.cancel();
     }
-    expect(await admin.keys(`${prefix}broker:history*`)).toEqual([]);
+    expect(await server.admin.keys(`${prefix}broker:history*`)).toEqual([]);
   });
 });
 
@@ -352,11 +343,11 @@ describe('Redis history: limits across destinations', () => {
       ['d2'],
       ['d3'],
     ]);
-    expect(await admin.zrange(`${prefix}broker:history-index`, '0', '-1')).toEqual([
+    expect(await server.admin.zrange(`${prefix}broker:history-index`, '0', '-1')).toEqual([
       '/topic/d2',
       '/topic/d3',
     ]);
-    expect(await admin.exists(`${prefix}broker:history:/topic/d1`)).toBe(0);
+    expect(await server.admin.exists(`${prefix}broker:history:/topic/d1`)).toBe(0);
   });
 
   it('maxBytes drops the oldest messages of the history that expires first, keeping the one just published', async () => {
@@ -379,10 +370,10 @@ describe('Redis history: limits across destinations', () => {
     await publish('/topic/b2');
     await publish('/topic/b2');
     expect([await kept('/topic/b1'), await kept('/topic/b2')]).toEqual([[1], [0, 1]]);
-    expect(await admin.get(`${prefix}broker:history-bytes`)).toBe(String(3 * 176));
+    expect(await server.admin.get(`${prefix}broker:history-bytes`)).toBe(String(3 * 176));
     await publish('/topic/b2');
     expect([await kept('/topic/b1'), await kept('/topic/b2')]).toEqual([[], [0, 1, 2]]);
-    await eventually(
+    await waitFor(
       () => a.stats().history?.destinations === 1 && a.stats().history?.bytes === 3 * 176,
       'the sampled stats to say one destination and its three messages',
     );

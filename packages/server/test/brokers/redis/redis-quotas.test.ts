@@ -1,12 +1,12 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerFailure, BrokerQuotaError } from '../../../src/brokers/broker.js';
 import { REDIS_BROKER_DEFAULTS, type RedisBroker } from '../../../src/brokers/redis/index.js';
 import { CLOSED, type RawClient } from '../../stomp/support/raw-client.js';
 import { fakeTarget } from '../../stomp/support/targets.js';
 import { header, wire } from '../../stomp/support/test-client.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { cluster, eventually, recorder, relay } from './support/nodes.js';
+import { cluster, recorder, relay } from './support/nodes.js';
 
 /*
  * The Redis broker's queue quotas (issue 14, "memory a client can grow"), on a private redis-server: every
@@ -16,16 +16,7 @@ import { cluster, eventually, recorder, relay } from './support/nodes.js';
  * naming the option. Waits are bounded polls of Redis, never fixed sleeps.
  */
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
+const server = useRedisServer();
 
 let run = 0;
 let prefix = '';
@@ -110,12 +101,12 @@ describe('Redis broker queue quotas: maxQueues', () => {
       /^ERROR Quota exceeded: maxQueues: .*\/queue\/other cannot be created$/,
     );
     // Refused means not created: nothing of /queue/n3 or /queue/other in Redis.
-    expect((await admin.zrange(key('queue-index'), '0', '-1')).sort()).toEqual([
+    expect((await server.admin.zrange(key('queue-index'), '0', '-1')).sort()).toEqual([
       '/queue/n0',
       '/queue/n1',
       '/queue/n2',
     ]);
-    expect(await admin.exists(key('queue:/queue/n3'), key('queue:/queue/other'))).toBe(0);
+    expect(await server.admin.exists(key('queue:/queue/n3'), key('queue:/queue/other'))).toBe(0);
   });
 
   it('two nodes on one Redis share the count, also when they create queues at the same time', async () => {
@@ -137,11 +128,11 @@ describe('Redis broker queue quotas: maxQueues', () => {
     const outcomes = await Promise.all(attempts);
     expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(3);
     expect(outcomes.filter((outcome) => outcome === 'maxQueues')).toHaveLength(17);
-    expect(await admin.zcard(key('queue-index'))).toBe(5);
+    expect(await server.admin.zcard(key('queue-index'))).toBe(5);
     const refused = await quotaError(b.subscribe('/queue/late', recorder(), { manualAck: false }));
     // Named, and not a broker failure: a client must not be told to reconnect and retry elsewhere.
     expect([refused.quota, refused.limit, refused instanceof BrokerFailure]).toEqual(['maxQueues', 5, false]);
-    await eventually(() => a.stats().queues === 5, 'node a to sample 5 queues in Redis');
+    await waitFor(() => a.stats().queues === 5, 'node a to sample 5 queues in Redis');
   });
 
   it('at maxQueues a vacant queue (nothing held, no consumer on any node) makes room; a held one does not', async () => {
@@ -153,11 +144,11 @@ describe('Redis broker queue quotas: maxQueues', () => {
     expect((await quotaError(b.publish('/queue/third', [], 'm'))).quota).toBe('maxQueues');
     await handle.cancel();
     await b.publish('/queue/third', [], 'm');
-    expect((await admin.zrange(key('queue-index'), '0', '-1')).sort()).toEqual([
+    expect((await server.admin.zrange(key('queue-index'), '0', '-1')).sort()).toEqual([
       '/queue/full',
       '/queue/third',
     ]);
-    expect(await admin.exists(key('queue:/queue/vacant'), key('queue-holders:/queue/vacant'))).toBe(0);
+    expect(await server.admin.exists(key('queue:/queue/vacant'), key('queue-holders:/queue/vacant'))).toBe(0);
     expect((await quotaError(a.publish('/queue/fourth', [], 'm'))).quota).toBe('maxQueues');
   });
 });
@@ -173,22 +164,22 @@ describe('Redis broker queue quotas: bytes', () => {
       1000,
       `a message of ${big} bytes is larger than a queue may hold (maxQueuedBytes 1000)`,
     ]);
-    expect(await admin.exists(key('queue:/queue/b'))).toBe(0);
+    expect(await server.admin.exists(key('queue:/queue/b'))).toBe(0);
     const ids: string[] = [];
     for (const n of ['1', '2', '3']) ids.push(await broker.publish('/queue/b', [], n.repeat(400)));
     // Two 400-byte messages fit in 1000 bytes, three do not: the oldest went.
     expect(broker.stats().discarded).toBe(1);
     const held =
       weight('/queue/b', ids[1] ?? '', '2'.repeat(400)) + weight('/queue/b', ids[2] ?? '', '3'.repeat(400));
-    expect(Number(await admin.hget(key('queue-sizes'), '/queue/b'))).toBe(held);
-    expect(Number(await admin.get(key('queue-bytes')))).toBe(held);
+    expect(Number(await server.admin.hget(key('queue-sizes'), '/queue/b'))).toBe(held);
+    expect(Number(await server.admin.get(key('queue-bytes')))).toBe(held);
     const consumer = recorder();
     await broker.subscribe('/queue/b', consumer, { manualAck: false });
     await consumer.waitFor(2);
     expect(consumer.bodies().map((body) => body[0])).toEqual(['2', '3']);
     // Acknowledged messages leave the stream and the counts.
-    await expect.poll(() => admin.get(key('queue-bytes'))).toBeNull();
-    expect(await admin.hget(key('queue-sizes'), '/queue/b')).toBeNull();
+    await expect.poll(() => server.admin.get(key('queue-bytes'))).toBeNull();
+    expect(await server.admin.hget(key('queue-sizes'), '/queue/b')).toBeNull();
   });
 
   it('maxTotalQueuedBytes bounds all queues of all nodes together; consumers make room again', async () => {
@@ -216,7 +207,9 @@ describe('Redis broker queue quotas: bytes', () => {
     await taker.waitFor(1);
     expect((await quotaError(a.publish('/queue/t3', [], body))).quota).toBe('maxTotalQueuedBytes');
     handle.ack(taker.got[0]?.tag ?? 0);
-    await expect.poll(() => admin.get(key('queue-bytes'))).toBe(String(weight('/queue/t2', second, body)));
+    await expect
+      .poll(() => server.admin.get(key('queue-bytes')))
+      .toBe(String(weight('/queue/t2', second, body)));
     await a.publish('/queue/t3', [], body);
   });
 });
@@ -229,18 +222,15 @@ describe('Redis broker queue quotas: queueIdleTtl', () => {
     // Made by a subscriber who left: its per-queue keys (stream and holders) go too.
     const handle = await broker.subscribe('/queue/left', recorder(), { manualAck: true });
     await handle.cancel();
-    expect(await admin.exists(key('queue:/queue/idle'), key('queue:/queue/left'))).toBe(2);
-    expect(await admin.pttl(key('queue:/queue/idle'))).toBeGreaterThan(0);
+    expect(await server.admin.exists(key('queue:/queue/idle'), key('queue:/queue/left'))).toBe(2);
+    expect(await server.admin.pttl(key('queue:/queue/idle'))).toBeGreaterThan(0);
     expect(await broker.wouldCreate('/queue/idle')).toBe(false);
-    await expect.poll(() => admin.keys(`${prefix}broker:queue*`), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => server.admin.keys(`${prefix}broker:queue*`), { timeout: 5000 }).toEqual([]);
     expect(await broker.wouldCreate('/queue/idle')).toBe(true);
-    await eventually(
-      () => broker.stats().queues === 0 && broker.stats().queuedBytes === 0,
-      'stats to say so',
-    );
+    await waitFor(() => broker.stats().queues === 0 && broker.stats().queuedBytes === 0, 'stats to say so');
     // Back from nothing: a new publish makes the queue again, counting from zero.
     const id = await broker.publish('/queue/idle', [], 'again');
-    expect(Number(await admin.get(key('queue-bytes')))).toBe(weight('/queue/idle', id, 'again'));
+    expect(Number(await server.admin.get(key('queue-bytes')))).toBe(weight('/queue/idle', id, 'again'));
   });
 
   it('a queue with a live consumer outlives its ttl and its first lease; once the consumer leaves it expires', async () => {
@@ -251,24 +241,28 @@ describe('Redis broker queue quotas: queueIdleTtl', () => {
     ]);
     const consumer = recorder();
     const handle = await a.subscribe('/queue/kept', consumer, { manualAck: false });
-    const firstExpiry = Number(await admin.zscore(key('queue-index'), '/queue/kept'));
+    const firstExpiry = Number(await server.admin.zscore(key('queue-index'), '/queue/kept'));
     // Node a's lease, named by its id and a serial.
-    expect(Object.keys(await admin.hgetall(key('queue-holders:/queue/kept')))).toEqual([`${a.nodeId}#1`]);
+    expect(Object.keys(await server.admin.hgetall(key('queue-holders:/queue/kept')))).toEqual([
+      `${a.nodeId}#1`,
+    ]);
     await b.publish('/queue/dropped', [], 'nobody comes');
     // Wait, on Redis's clock, until the first lease and the ttl after it are over.
     await expect
       .poll(async () => (await redisMs()) > firstExpiry + 300, { timeout: 10_000, interval: 100 })
       .toBe(true);
-    expect(await admin.exists(key('queue:/queue/dropped'))).toBe(0);
-    expect(await admin.exists(key('queue:/queue/kept'))).toBe(1);
-    expect(Number(await admin.zscore(key('queue-index'), '/queue/kept'))).toBeGreaterThan(firstExpiry);
+    expect(await server.admin.exists(key('queue:/queue/dropped'))).toBe(0);
+    expect(await server.admin.exists(key('queue:/queue/kept'))).toBe(1);
+    expect(Number(await server.admin.zscore(key('queue-index'), '/queue/kept'))).toBeGreaterThan(firstExpiry);
     expect(await b.wouldCreate('/queue/kept')).toBe(false);
     await b.publish('/queue/kept', [], 'still served');
     await consumer.waitFor(1);
     expect(consumer.bodies()).toEqual(['still served']);
     await handle.cancel();
     await expect
-      .poll(() => admin.exists(key('queue:/queue/kept'), key('queue-holders:/queue/kept')), { timeout: 5000 })
+      .poll(() => server.admin.exists(key('queue:/queue/kept'), key('queue-holders:/queue/kept')), {
+        timeout: 5000,
+      })
       .toBe(0);
     expect(await a.wouldCreate('/queue/kept')).toBe(true);
   });
@@ -283,7 +277,7 @@ describe('Redis broker queue quotas: queueIdleTtl', () => {
     await path.cut();
     // The lease ends at most 900 ms after its last renewal, then the 1 s ttl runs: about 2 s.
     await expect
-      .poll(() => admin.exists(key('queue:/queue/orphan'), key('queue-holders:/queue/orphan')), {
+      .poll(() => server.admin.exists(key('queue:/queue/orphan'), key('queue-holders:/queue/orphan')), {
         timeout: 6000,
       })
       .toBe(0);
@@ -301,13 +295,13 @@ describe('Redis broker queue quotas: queueIdleTtl', () => {
       queueIdleTtl: Number.POSITIVE_INFINITY,
     });
     for (let i = 0; i < 20; i++) await unbounded.publish(`/queue/q${i}`, [], 'm');
-    expect(await admin.zcard(key('queue-index'))).toBe(20);
-    expect(await admin.pttl(key('queue:/queue/q0'))).toBe(-1);
+    expect(await server.admin.zcard(key('queue-index'))).toBe(20);
+    expect(await server.admin.pttl(key('queue:/queue/q0'))).toBe(-1);
   });
 });
 
 /** Redis's clock, in ms (what queue expiry runs on). */
 async function redisMs(): Promise<number> {
-  const [seconds, micros] = await admin.time();
+  const [seconds, micros] = await server.admin.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }

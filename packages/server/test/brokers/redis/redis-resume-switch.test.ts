@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamGap, StreamResume } from '../../../src/brokers/history.js';
 import type { RedisBroker } from '../../../src/brokers/redis/index.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { cluster, eventually } from './support/nodes.js';
+import { cluster } from './support/nodes.js';
 import { fromOffset, resumer, span } from './support/streams.js';
 
 /*
@@ -12,11 +13,7 @@ import { fromOffset, resumer, span } from './support/streams.js';
  * and no duplicate of what arrived live while the history was read.
  */
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(() => server.stop());
+const server = useRedisServer();
 
 let nodes: ReturnType<typeof cluster>;
 afterEach(() => nodes.closeAll());
@@ -80,7 +77,7 @@ describe('Redis history: the replay-to-live switch under concurrent publishes', 
         );
         sent += BATCH;
         // A few batches ahead of the watcher at most, so that publishing spans the resumes.
-        await eventually(() => watcher.got.length >= sent - 3 * BATCH, `the watcher near ${sent}`, 10_000);
+        await waitFor(() => watcher.got.length >= sent - 3 * BATCH, `the watcher near ${sent}`, 10_000);
       }
     };
     const subscribers: {
@@ -91,7 +88,7 @@ describe('Redis history: the replay-to-live switch under concurrent publishes', 
     }[] = [];
     const subscribeAll = async () => {
       for (const at of [...new Set(plans.map((plan) => plan.at))]) {
-        await eventually(() => watcher.got.length >= at, `the watcher at ${at}`, 10_000);
+        await waitFor(() => watcher.got.length >= at, `the watcher at ${at}`, 10_000);
         const seen = watcher.got.length;
         const epoch = watcher.got[0]?.message.epoch ?? '';
         await Promise.all(
@@ -117,7 +114,7 @@ describe('Redis history: the replay-to-live switch under concurrent publishes', 
     await watcher.waitFor(TOTAL, 10_000);
     expect(watcher.offsets()).toEqual(span(0, TOTAL));
     for (const { consumer } of subscribers) {
-      await eventually(() => consumer.got.at(-1)?.message.offset === TOTAL - 1, 'the last offset', 10_000);
+      await waitFor(() => consumer.got.at(-1)?.message.offset === TOTAL - 1, 'the last offset', 10_000);
     }
     expect(subscribers).toHaveLength(plans.length);
     for (const { consumer, start, plan, epoch } of subscribers) {
@@ -162,7 +159,7 @@ describe('Redis history: the replay-to-live switch under concurrent publishes', 
     expect(handle.position?.next).toBe(20);
     expect(consumer.got.length).toBeLessThan(20);
     for (let i = 20; i < 30; i++) await a.publish(DESTINATION, [], `l${i}`);
-    await eventually(() => consumer.got.length >= 30, 'the replay and the live messages', 10_000);
+    await waitFor(() => consumer.got.length >= 30, 'the replay and the live messages', 10_000);
     expect(consumer.offsets()).toEqual(span(0, 30));
     expect(consumer.bodies()).toEqual([
       ...span(0, 20).map((i) => `r${i}`),

@@ -1,14 +1,10 @@
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { waitFor } from '@sockwire/test-support/wait';
 import type { IFrame, IMessage } from '@stomp/stompjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { eventually } from './support/nodes.js';
-import {
-  type ChatClient,
-  connectClient,
-  type StompNode,
-  startStompNode,
-  type Transport,
-} from './support/stomp-nodes.js';
+import { describe, expect, it } from 'vitest';
+
+import type { ChatClient } from './support/stomp-nodes.js';
+import { useTwoStompNodes } from './support/two-nodes.js';
 
 /*
  * Stream positions end to end on the Redis broker: two Sockwire nodes (createStompBroker({ broker: redis }),
@@ -17,28 +13,9 @@ import {
  * where live delivery started.
  */
 
-let server: RedisServer;
-let nodeA: StompNode;
-let nodeB: StompNode;
-const clients: ChatClient[] = [];
-beforeAll(async () => {
-  server = await startRedisServer();
-  [nodeA, nodeB] = await Promise.all([
-    startStompNode({ url: server.url, nodeId: 'A' }),
-    startStompNode({ url: server.url, nodeId: 'B' }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await Promise.all([nodeA.close(), nodeB.close()]);
-  await server.stop();
-});
-
-async function join(node: StompNode, transport: Transport, user: string) {
-  const client = await connectClient(node, transport, user);
-  clients.push(client);
-  return client;
-}
+const server = useRedisServer();
+const nodes = useTwoStompNodes(server);
+const join = nodes.join;
 
 let receipts = 0;
 /** SUBSCRIBE with a receipt; resolves with the RECEIPT's headers and the subscription's messages so far. */
@@ -52,7 +29,7 @@ async function subscribe(client: ChatClient, destination: string, headers: Recor
     receipt: frame.headers,
     messages,
     waitFor: (count: number) =>
-      eventually(() => messages.length >= count, `${count} messages on ${destination}`, 10_000),
+      waitFor(() => messages.length >= count, `${count} messages on ${destination}`, 10_000),
   };
 }
 
@@ -60,8 +37,8 @@ const offsets = (messages: IMessage[]) => messages.map((m) => m.headers['x-strea
 
 describe('STOMP stream resume on two nodes sharing Redis', () => {
   it('MESSAGEs carry offsets and epochs; a SUBSCRIBE on another node resumes; its RECEIPT says where live starts', async () => {
-    const publisher = await join(nodeA, 'raw-websocket', 'pub');
-    const watcher = await join(nodeB, 'xhr-streaming', 'watch');
+    const publisher = await join(nodes.a, 'raw-websocket', 'pub');
+    const watcher = await join(nodes.b, 'xhr-streaming', 'watch');
     const watching = await subscribe(watcher, '/topic/feed');
     // Nothing published yet: live starts at 0, in the epoch the SUBSCRIBE created, which the messages then carry.
     expect(watching.receipt['x-stream-offset']).toBe('0');
@@ -74,7 +51,7 @@ describe('STOMP stream resume on two nodes sharing Redis', () => {
     expect(watching.messages.every((m) => m.headers['x-stream-epoch'] === epoch)).toBe(true);
 
     // Back on the publisher's node, from offset 2 of that epoch.
-    const late = await join(nodeA, 'websocket', 'late');
+    const late = await join(nodes.a, 'websocket', 'late');
     const resumed = await subscribe(late, '/topic/feed', {
       'x-stream-offset': 'offset=2',
       'x-stream-epoch': epoch ?? '',
@@ -108,10 +85,10 @@ describe('STOMP stream resume on two nodes sharing Redis', () => {
   });
 
   it("a user resumes their own destination's history on any node; a queue answers with a no-history gap", async () => {
-    const bob = await join(nodeA, 'xhr-polling', 'bob');
+    const bob = await join(nodes.a, 'xhr-polling', 'bob');
     for (let i = 0; i < 2; i++) bob.publish('/user/alice/queue/inbox', `note${i}`);
     await bob.send('/user/alice/queue/inbox', 'note2');
-    const alice = await join(nodeB, 'eventsource', 'alice');
+    const alice = await join(nodes.b, 'eventsource', 'alice');
     const inbox = await subscribe(alice, '/user/queue/inbox', { 'x-stream-offset': 'first' });
     await inbox.waitFor(3);
     expect(inbox.messages.map((m) => [m.headers['x-stream-offset'], m.body])).toEqual([

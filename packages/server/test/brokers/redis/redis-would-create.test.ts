@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSED } from '../../stomp/support/raw-client.js';
 import { fakeTarget } from '../../stomp/support/targets.js';
 import { header, wire } from '../../stomp/support/test-client.js';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { cluster } from './support/nodes.js';
 
 /*
@@ -11,13 +11,7 @@ import { cluster } from './support/nodes.js';
  * node. (Its quotas and idle expiry: redis-quotas.test.ts.)
  */
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const server = useRedisServer();
 
 let run = 0;
 let nodes: ReturnType<typeof cluster>;

@@ -1,36 +1,18 @@
+import { useRedisServer } from '@sockwire/test-support/redis-hooks';
 import type { IFrame, IMessage } from '@stomp/stompjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
+import { describe, expect, it } from 'vitest';
 import { relay } from './support/nodes.js';
-import { type ChatClient, connectClient, type StompNode, startStompNode } from './support/stomp-nodes.js';
+import { connectClient, startStompNode } from './support/stomp-nodes.js';
+import { useTwoStompNodes } from './support/two-nodes.js';
 
 /*
  * The whole stack twice in one process: two Sockwire nodes (Redis broker, STOMP broker, SockJS server, each
  * on its own HTTP port) sharing one Redis, with @stomp/stompjs clients on different nodes and transports.
  */
 
-let server: RedisServer;
-let nodeA: StompNode;
-let nodeB: StompNode;
-const clients: ChatClient[] = [];
-beforeAll(async () => {
-  server = await startRedisServer();
-  [nodeA, nodeB] = await Promise.all([
-    startStompNode({ url: server.url, nodeId: 'A' }),
-    startStompNode({ url: server.url, nodeId: 'B' }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await Promise.all([nodeA.close(), nodeB.close()]);
-  await server.stop();
-});
-
-async function join(node: StompNode, transport: Parameters<typeof connectClient>[1], user: string) {
-  const client = await connectClient(node, transport, user);
-  clients.push(client);
-  return client;
-}
+const server = useRedisServer();
+const nodes = useTwoStompNodes(server);
+const join = nodes.join;
 
 /** Every publisher's messages arrive once each, in the order it sent them. */
 function expectPerPublisherOrder(
@@ -49,11 +31,11 @@ function expectPerPublisherOrder(
 describe('STOMP over two nodes sharing Redis', () => {
   it('/topic: every client on either node gets every message once, in order per publisher', async () => {
     const members = await Promise.all([
-      join(nodeA, 'raw-websocket', 'ann'),
-      join(nodeA, 'xhr-streaming', 'bea'),
-      join(nodeB, 'websocket', 'cid'),
-      join(nodeB, 'xhr-polling', 'dan'),
-      join(nodeB, 'eventsource', 'eve'),
+      join(nodes.a, 'raw-websocket', 'ann'),
+      join(nodes.a, 'xhr-streaming', 'bea'),
+      join(nodes.b, 'websocket', 'cid'),
+      join(nodes.b, 'xhr-polling', 'dan'),
+      join(nodes.b, 'eventsource', 'eve'),
     ]);
     const inboxes = await Promise.all(members.map((member) => member.subscribe('/topic/room')));
     const count = 40;
@@ -75,11 +57,11 @@ describe('STOMP over two nodes sharing Redis', () => {
 
   it('/queue: each message reaches exactly one consumer across the nodes; client acks settle them', async () => {
     const workers = await Promise.all([
-      join(nodeA, 'raw-websocket', 'w1'),
-      join(nodeB, 'xhr-streaming', 'w2'),
-      join(nodeB, 'raw-websocket', 'w3'),
+      join(nodes.a, 'raw-websocket', 'w1'),
+      join(nodes.b, 'xhr-streaming', 'w2'),
+      join(nodes.b, 'raw-websocket', 'w3'),
     ]);
-    const producer = await join(nodeA, 'xhr-polling', 'producer');
+    const producer = await join(nodes.a, 'xhr-polling', 'producer');
     const inboxes = await Promise.all(
       workers.map((worker) =>
         worker.subscribe('/queue/jobs', { ack: 'client-individual', 'prefetch-count': '10' }),
@@ -120,15 +102,15 @@ describe('STOMP over two nodes sharing Redis', () => {
   });
 
   it('/user: a message to a user reaches each of their sessions on both nodes, and nobody else', async () => {
-    const aliceOnA = await join(nodeA, 'raw-websocket', 'alice');
-    const aliceOnB = await join(nodeB, 'xhr-streaming', 'alice');
-    const bob = await join(nodeB, 'xhr-polling', 'bob');
+    const aliceOnA = await join(nodes.a, 'raw-websocket', 'alice');
+    const aliceOnB = await join(nodes.b, 'xhr-streaming', 'alice');
+    const bob = await join(nodes.b, 'xhr-polling', 'bob');
     const inboxes = await Promise.all([aliceOnA, aliceOnB, bob].map((c) => c.subscribe('/user/queue/inbox')));
     const count = 20;
     for (let i = 0; i < count - 1; i++) bob.publish('/user/alice/queue/inbox', String(i), { from: 'bob' });
     await bob.send('/user/alice/queue/inbox', String(count - 1), { from: 'bob' });
     // Server code on node A reaching alice's sessions on both nodes.
-    await nodeA.stomp.sendToUser('alice', '/queue/inbox', 'from the server', { from: 'server' });
+    await nodes.a.stomp.sendToUser('alice', '/queue/inbox', 'from the server', { from: 'server' });
     await inboxes[0]?.waitFor(count + 1);
     await inboxes[1]?.waitFor(count + 1);
     for (const inbox of inboxes.slice(0, 2)) {

@@ -1,8 +1,8 @@
+import { startRedisServer } from '@sockwire/test-support/redis-server';
 import { afterAll, bench, describe } from 'vitest';
 import type { Delivery, MessageBroker } from '../../../../src/brokers/broker.js';
 import { MemoryBroker } from '../../../../src/brokers/memory/memory-broker.js';
 import { createRedisBroker } from '../../../../src/brokers/redis/index.js';
-import { startRedisServer } from '../../../support/redis-server.js';
 
 /**
  * Topic fan-out, one publisher and 100 consumers, memory broker against Redis:

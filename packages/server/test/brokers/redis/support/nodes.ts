@@ -39,15 +39,6 @@ export function recorder() {
   };
 }
 
-/** Resolve when `check` holds, polling; reject with `what` after `timeout` ms. */
-export async function eventually(check: () => boolean, what: string, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -85,7 +85,7 @@ export interface Inbox {
 let receipts = 0;
 
 export async function connectClient(
-  node: StompNode,
+  node: Pick<StompNode, 'base'>,
   transport: Transport,
   user: string,
 ): Promise<ChatClient> {

@@ -1,5 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { requireInstalled } from './installed.js';
+import { freePort } from './ports.js';
 
 /**
  * A private redis-server for one test file: a free loopback port, nothing saved, stopped by its PID.
@@ -16,13 +17,7 @@ export interface RedisServer {
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error(
-      'redis-server is not installed, and the Redis broker tests need a real one: apt-get install -y redis-server',
-    );
-  }
+  requireInstalled('redis-server', ['--version'], 'the Redis tests need a real one');
   const port = await freePort();
   let child: ChildProcess | undefined;
   const server: RedisServer = {
@@ -67,18 +62,5 @@ function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals): Pro
     }
     child.once('exit', () => resolve());
     child.kill(signal);
-  });
-}
-
-/** A port nothing listens on right now, on the loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
   });
 }

@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { waitFor } from './wait.js';
 
-/** The built CLI (`npm run build`; `npm test` builds first), and the repository root. */
-export const cli = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
-export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
+/** The repository root: where processes run unless told otherwise. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
 
 export interface Started {
   readonly child: ChildProcess;
@@ -14,24 +18,26 @@ export interface Started {
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
   /** Signal its whole process tree and resolve once no process of it is left; with the top process's exit. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
+export interface ProcessOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Every process started here and not stopped yet: what `killStarted` ends. */
 const started = new Set<ChildProcess>();
 
 /**
- * Start `command` in a process group of its own (so that `npm run ...` and everything under it can be stopped
- * together) and resolve once its stdout matches `ready`; reject if it exits first.
+ * Spawn `command` as the leader of a process group of its own (so that `npm run ...` and everything under it
+ * can be signalled together), remembered until it exits so that `killStarted` can end it.
  */
-export function startProcess(
+export function spawnInGroup(
   command: string,
   args: readonly string[],
-  ready: RegExp,
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Started> {
-  if (command === process.execPath && args[0] === cli && !existsSync(cli)) {
-    throw new Error(`${cli} is missing: run \`npm run build\` (npm test builds first)`);
-  }
+  options: ProcessOptions = {},
+): ChildProcess {
   const child = spawn(command, args, {
     cwd: options.cwd ?? repoRoot,
     env: options.env ?? process.env,
@@ -39,9 +45,24 @@ export function startProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+/**
+ * Start `command` in a process group of its own and resolve once its stdout matches `ready`; reject if it exits
+ * first.
+ */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  ready: RegExp,
+  options: ProcessOptions = {},
+): Promise<Started> {
+  const child = spawnInGroup(command, args, options);
   let stdout = '';
   let all = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
@@ -60,7 +81,6 @@ export function startProcess(
           signalGroup(child, signal);
           const result = await exited;
           await waitForGroupToEnd(child);
-          started.delete(child);
           return result;
         },
       });
@@ -81,32 +101,28 @@ export function startProcess(
 export function runProcess(
   command: string,
   args: readonly string[],
+  options: ProcessOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.add(child);
+  const child = spawnInGroup(command, args, options);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      started.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** Kill (SIGKILL) whatever a test started and did not stop: for afterEach. */
+/** Kill (SIGKILL) whatever a test started and did not stop: for afterEach or afterAll. */
 export function killStarted(): void {
   for (const child of started) signalGroup(child, 'SIGKILL');
   started.clear();
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/** Send `signal` to every process of the group `child` leads. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
@@ -136,5 +152,9 @@ export function groupMembers(pgid: number): number[] {
 async function waitForGroupToEnd(child: ChildProcess): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
-  await expect.poll(() => groupMembers(pgid), { timeout: 15_000, interval: 50 }).toEqual([]);
+  await waitFor(
+    () => groupMembers(pgid).length === 0,
+    () => `process group ${pgid} to end (left: ${groupMembers(pgid).join(', ')})`,
+    15_000,
+  );
 }

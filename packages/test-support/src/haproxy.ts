@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/redis-server.js';
+import { requireInstalled } from './installed.js';
+import { accepts, freePort } from './ports.js';
 
 /** A real HAProxy in front of the nodes: plain round robin, every request balanced on its own, no stickiness. */
 export interface Balancer {
@@ -12,13 +12,7 @@ export interface Balancer {
 }
 
 export async function startHaproxy(backends: readonly number[]): Promise<Balancer> {
-  try {
-    execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
-  } catch {
-    throw new Error(
-      'haproxy is not installed: apt-get install -y haproxy (the cluster tests need a real balancer)',
-    );
-  }
+  requireInstalled('haproxy', ['-v'], 'the cluster tests need a real balancer');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sockwire-haproxy-'));
   const config = join(dir, 'haproxy.cfg');
@@ -57,14 +51,7 @@ export async function startHaproxy(backends: readonly number[]): Promise<Balance
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`haproxy exited: ${output}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
+    const open = await accepts('127.0.0.1', port);
     if (open) break;
     if (Date.now() > deadline) throw new Error(`haproxy did not listen: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,10 +1,9 @@
-import type { Clock } from '../../src/env.js';
-
 /**
  * A clock for real sockets whose timers only fire when the test moves time on with `advance`, in time order.
  * The I/O stays real; only the socket's idea of time (timeouts, head starts, heart-beat checks) is the test's.
+ * It has the shape of the client's `clock` option (and of the STOMP broker's), without depending on either.
  */
-export class ManualClock implements Clock {
+export class ManualClock {
   private time = 0;
   private lastHandle = 0;
   private readonly timers = new Map<number, { readonly at: number; readonly callback: () => void }>();

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
+import type { EventSourceConstructor, SockwireSocketOptions } from '@sockwire/client';
 import WebSocket from 'ws';
-import type { EventSourceConstructor, SockwireSocketOptions } from '../../src/index.js';
 
 /*
  * The constructors Node 20 lacks. `eventsource` is loaded through require because its package exports a
