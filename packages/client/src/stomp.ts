@@ -1,66 +1,30 @@
 /*
- * `@sockwire/client/stomp`: a @stomp/stompjs Client whose sockets are SockwireSockets (with fallback), which
- * restores the application's subscriptions after every reconnect (resuming each from the last message it got,
- * stream-tracker.ts), confirms `send()`s across reconnects (pending-sends.ts), backs off with full jitter, and
- * stops for good on an ERROR that would only be repeated (stomp-errors.ts).
+ * `@sockwire/client/stomp`: a STOMP client on @stomp/stompjs whose sockets are SockwireSockets (with fallback),
+ * which restores the application's subscriptions after every reconnect (resuming each from the last message it
+ * got, stream-tracker.ts), confirms `send()`s across reconnects (pending-sends.ts), backs off with full jitter
+ * (stomp-reconnects.ts), and stops for good on an ERROR that would only be repeated (stomp-errors.ts). It wraps a
+ * stompjs Client and uses only stompjs's public API (why: stomp-facade.ts).
  * @stomp/stompjs is a peer dependency of this entry only; the core entry stays dependency-free.
  */
 import {
+  type ActivationState,
   Client,
+  type closeEventCallbackType,
+  type frameCallbackType,
   type IFrame,
   type IMessage,
-  ReconnectionTimeMode,
-  type StompConfig,
   type StompHeaders,
   type StompSubscription,
 } from '@stomp/stompjs';
-import { type BackoffOptions, backoffDelay, cautiousDelay } from './backoff.js';
+import type { Clock } from './env.js';
+import { resolveEnv } from './env.js';
 import { SockwireSocket } from './index.js';
-import type { SockwireSocketOptions } from './options.js';
 import { DEFAULT_MAX_PENDING_SENDS, PendingSends } from './pending-sends.js';
+import type { SockwireStompConfig, SockwireStompSettings } from './stomp-config.js';
 import { classifyStompError, type StompErrorClass, StompPermanentError } from './stomp-errors.js';
+import { StompjsFacade } from './stomp-facade.js';
+import { StompReconnects } from './stomp-reconnects.js';
 import { type StompGap, StreamCursor } from './stream-tracker.js';
-
-export interface SockwireStompConfig
-  extends Omit<StompConfig, 'webSocketFactory' | 'brokerURL'>,
-    BackoffOptions {
-  /** Options for every SockwireSocket the client opens (transports, timeouts, injected constructors). */
-  socket?: SockwireSocketOptions;
-  /**
-   * Ms a connection must last before the backoff starts again from `minDelay`: a server that accepts and then
-   * drops connections at once must not be hammered. Default 5000.
-   */
-  minUptime?: number;
-  /** Called with the delay, in ms, before each reconnect attempt (for a countdown in the UI). */
-  onReconnectScheduled?: (delay: number, attempt: number) => void;
-  /** A JSON message handler got a body that is not JSON. Default: reported through `debug`. */
-  onJsonError?: (error: Error, message: IMessage) => void;
-  /** Source of randomness for the backoff, [0, 1). Default Math.random. */
-  random?: () => number;
-  /**
-   * Unconfirmed `send()`s kept (on the wire or waiting for a connection); past it `send()` rejects at once.
-   * Default 1000.
-   */
-  maxPendingSends?: number;
-  /**
-   * A subscription resumed after a reconnect but messages it missed are gone (the server no longer has them):
-   * reload whatever state the application derives from it. Default: reported through `debug`.
-   */
-  onGap?: (gap: StompGap) => void;
-  /**
-   * The client stopped for good: the server sent an ERROR it would send again on every attempt (bad
-   * credentials, no handler for a destination, access denied: see `classifyStompError`), so it is not
-   * reconnecting. Every unconfirmed `send()` is rejected with the same error; `activate()` starts again.
-   * Default: `console.error` of the error's message.
-   */
-  onPermanentError?: (error: StompPermanentError) => void;
-  /**
-   * Overrides `classifyStompError` (return undefined to keep its answer). Called without a close code at the
-   * ERROR itself, to decide about a `send()` whose receipt the ERROR names (rejected unless `transient`), and
-   * with the close code when the connection closes after the ERROR, to decide what follows.
-   */
-  classifyError?: (frame: IFrame, closeCode?: number) => StompErrorClass | undefined;
-}
 
 /**
  * STOMP servers close the connection as soon as they have sent an ERROR; a close this long after one has
@@ -80,25 +44,30 @@ interface DurableSubscription {
 let nextSubscriptionId = 0;
 let nextReceiptId = 0;
 
-export class SockwireStompClient extends Client {
+export class SockwireStompClient extends StompjsFacade {
+  /** stompjs's callbacks, which run after the client's own work (subscriptions and sends restored, ...). */
+  onConnect: frameCallbackType = () => {};
+  onStompError: frameCallbackType = () => {};
+  onWebSocketClose: closeEventCallbackType = () => {};
+  onChangeState: (state: ActivationState) => void = () => {};
+  /** Before each connection attempt (e.g. to refresh `connectHeaders`); awaited. */
+  beforeConnect: (client: SockwireStompClient) => void | Promise<void> = () => {};
+  /** 0: never reconnect. Any other value: reconnect, after the backoff's delay (this value plays no part in it). */
+  reconnectDelay: number;
   private readonly durable = new Map<string, DurableSubscription>();
-  private readonly backoff: BackoffOptions;
-  private readonly minUptime: number;
-  private readonly random: () => number;
+  private readonly clock: Clock;
+  private readonly reconnects: StompReconnects;
   private readonly onReconnectScheduled: (delay: number, attempt: number) => void;
   private readonly onJsonError: (error: Error, message: IMessage) => void;
   private readonly onGap: (gap: StompGap) => void;
   private readonly sends: PendingSends;
   private readonly onPermanentError: (error: StompPermanentError) => void;
   private readonly classifyError: (frame: IFrame, closeCode?: number) => StompErrorClass | undefined;
-  private attempt = 0;
-  private connectedAt = 0;
   /** The last ERROR of the current connection, when it came, and whether it settled a send (rejected it). */
   private lastError: { frame: IFrame; at: number; settled: boolean } | undefined;
   private stoppedBy: StompPermanentError | undefined;
-  private userOnConnect: (frame: IFrame) => void = () => {};
-  private userOnSocketClose: (event: CloseEvent) => void = () => {};
-  private userOnStompError: (frame: IFrame) => void = () => {};
+  /** stompjs is being deactivated and activated again to reconnect (reconnectNow): not the application's doing. */
+  private restarting = false;
 
   constructor(url: string, config: SockwireStompConfig = {}) {
     const {
@@ -114,12 +83,16 @@ export class SockwireStompClient extends Client {
       onGap,
       onPermanentError,
       classifyError,
-      ...stomp
+      ...settings
     } = config;
-    super();
-    this.backoff = { minDelay, maxDelay, factor };
-    this.minUptime = minUptime ?? 5000;
-    this.random = random ?? Math.random;
+    super(new Client());
+    this.clock = resolveEnv(socket ?? {}).clock;
+    this.reconnects = new StompReconnects(this.clock, {
+      backoff: { minDelay, maxDelay, factor },
+      minUptime: minUptime ?? 5000,
+      random: random ?? Math.random,
+    });
+    this.reconnectDelay = minDelay ?? 1000;
     this.onReconnectScheduled = onReconnectScheduled ?? (() => {});
     this.onJsonError = onJsonError ?? ((error) => this.debug(`JSON body rejected: ${error.message}`));
     this.onGap =
@@ -134,45 +107,48 @@ export class SockwireStompClient extends Client {
         headers: { ...send.headers, receipt: send.receipt },
       });
     });
-    // stompjs assigns its callbacks as instance fields; accessors on the instance let ours run first.
-    Object.defineProperty(this, 'onConnect', {
-      configurable: true,
-      enumerable: true,
-      get: () => this.handleConnect,
-      set: (handler: (frame: IFrame) => void) => {
-        this.userOnConnect = handler;
-      },
-    });
-    Object.defineProperty(this, 'onWebSocketClose', {
-      configurable: true,
-      enumerable: true,
-      get: () => this.handleSocketClose,
-      set: (handler: (event: CloseEvent) => void) => {
-        this.userOnSocketClose = handler;
-      },
-    });
-    Object.defineProperty(this, 'onStompError', {
-      configurable: true,
-      enumerable: true,
-      get: () => this.handleStompError,
-      set: (handler: (frame: IFrame) => void) => {
-        this.userOnStompError = handler;
-      },
-    });
-    this.configure({
-      reconnectDelay: minDelay ?? 1000,
-      ...stomp,
-      reconnectTimeMode: ReconnectionTimeMode.LINEAR,
-    });
-    this.webSocketFactory = () => new SockwireSocket(url, socket);
+    // stompjs's callbacks are the client's own; the application's, set on this object, run from them.
+    const stompjs = this.stompjs;
+    stompjs.onConnect = (frame: IFrame) => this.handleConnect(frame);
+    stompjs.onStompError = (frame: IFrame) => this.handleStompError(frame);
+    stompjs.onWebSocketClose = (event: CloseEvent) => this.handleSocketClose(event);
+    stompjs.onChangeState = (state: ActivationState) => {
+      if (!this.restarting) this.onChangeState(state);
+    };
+    stompjs.beforeConnect = () => this.beforeConnect(this);
+    stompjs.webSocketFactory = () => new SockwireSocket(url, socket);
+    this.configure(settings);
+  }
+
+  /**
+   * stompjs's `configure`: the callbacks above and `reconnectDelay` are kept here, the rest is stompjs's. stompjs
+   * itself never reconnects (its `reconnectDelay` stays 0, its documented "no reconnect"): StompReconnects does.
+   */
+  configure(settings: SockwireStompSettings): void {
+    const {
+      onConnect,
+      onStompError,
+      onWebSocketClose,
+      onChangeState,
+      beforeConnect,
+      reconnectDelay,
+      ...rest
+    } = settings;
+    if (onConnect) this.onConnect = onConnect;
+    if (onStompError) this.onStompError = onStompError;
+    if (onWebSocketClose) this.onWebSocketClose = onWebSocketClose;
+    if (onChangeState) this.onChangeState = onChangeState;
+    if (beforeConnect) this.beforeConnect = beforeConnect;
+    if (reconnectDelay !== undefined) this.reconnectDelay = reconnectDelay;
+    this.stompjs.configure({ ...rest, reconnectDelay: 0 });
   }
 
   /**
    * Subscriptions first (each from where it stopped), then the unconfirmed sends in their order, then the
    * application's onConnect: whatever it sends goes out after them.
    */
-  private readonly handleConnect = (frame: IFrame): void => {
-    this.connectedAt = Date.now();
+  private handleConnect(frame: IFrame): void {
+    this.reconnects.connected();
     for (const [id, subscription] of this.durable) {
       const headers = { ...subscription.headers };
       // An application's receipt belonged to the first SUBSCRIBE, whose watcher is gone with its connection.
@@ -181,8 +157,8 @@ export class SockwireStompClient extends Client {
       this.subscribeNow(id, subscription, headers);
     }
     this.sends.resendAll();
-    this.userOnConnect(frame);
-  };
+    this.onConnect(frame);
+  }
 
   /**
    * SUBSCRIBE with a receipt of ours, whose RECEIPT says where live delivery starts (so a subscription that
@@ -195,14 +171,14 @@ export class SockwireStompClient extends Client {
       this.watchForReceipt(receipt, (frame) => subscription.cursor.started(frame));
       headers.receipt = receipt;
     }
-    super.subscribe(subscription.destination, subscription.deliver, { ...headers, id });
+    this.stompjs.subscribe(subscription.destination, subscription.deliver, { ...headers, id });
   }
 
   /**
    * Subscribe now if connected, and again after every reconnect. May be called before the first connect.
    * `unsubscribe()` on the result ends it for good.
    */
-  override subscribe(
+  subscribe(
     destination: string,
     callback: (message: IMessage) => void,
     headers: StompHeaders = {},
@@ -221,14 +197,14 @@ export class SockwireStompClient extends Client {
       id,
       unsubscribe: (unsubscribeHeaders: StompHeaders = {}) => {
         if (!this.durable.delete(id)) return;
-        if (this.connected) super.unsubscribe(id, unsubscribeHeaders);
+        if (this.connected) this.stompjs.unsubscribe(id, unsubscribeHeaders);
       },
     };
   }
 
-  override unsubscribe(id: string, headers: StompHeaders = {}): void {
+  unsubscribe(id: string, headers: StompHeaders = {}): void {
     this.durable.delete(id);
-    if (this.connected) super.unsubscribe(id, headers);
+    if (this.connected) this.stompjs.unsubscribe(id, headers);
   }
 
   /**
@@ -251,15 +227,16 @@ export class SockwireStompClient extends Client {
   }
 
   /** stompjs's activate, starting afresh after a permanent error: no failure, backoff from `minDelay`. */
-  override activate(): void {
+  activate(): void {
     this.stoppedBy = undefined;
-    this.attempt = 0;
-    super.activate();
+    this.reconnects.reset();
+    this.stompjs.activate();
   }
 
   /** stompjs's deactivate, then every send still unconfirmed is rejected (none will be retried). */
-  override async deactivate(options: { force?: boolean } = {}): Promise<void> {
-    await super.deactivate(options);
+  async deactivate(options: { force?: boolean } = {}): Promise<void> {
+    this.reconnects.cancel();
+    await this.stompjs.deactivate(options);
     this.sends.rejectAll(
       new Error('Sockwire STOMP: deactivate() ended the client before the server confirmed this send'),
     );
@@ -306,24 +283,23 @@ export class SockwireStompClient extends Client {
    * then the send goes again after the reconnect, as after any cut. A send rejected so settles the ERROR: it will
    * not be repeated, so the reconnect that follows will not meet it again. Then the application's handler.
    */
-  private readonly handleStompError = (frame: IFrame): void => {
+  private handleStompError(frame: IFrame): void {
     const settled = this.classify(frame) !== 'transient' && this.sends.refuse(frame);
-    this.lastError = { frame, at: Date.now(), settled };
-    this.userOnStompError(frame);
-  };
+    this.lastError = { frame, at: this.clock.now(), settled };
+    this.onStompError(frame);
+  }
 
   /**
-   * Runs when the socket closes, just before stompjs schedules its reconnect with `_nextReconnectDelay`:
-   * setting that field here gives full-jitter backoff instead of stompjs's fixed or doubling delay.
-   * `reconnectDelay: 0` still disables reconnecting. After an ERROR that is `permanent`, the client stops
-   * instead (onPermanentError); after an `unsure` one it waits longer (cautiousDelay), and its attempt count
-   * does not start again however long the connection lasted.
+   * The socket closed (stompjs has let go of the connection). After an ERROR that is `permanent`, the client
+   * stops (onPermanentError); otherwise, while active and unless `reconnectDelay` is 0, it reconnects after the
+   * backoff, longer after an `unsure` ERROR (stomp-reconnects.ts). The timer is set before the application's
+   * onWebSocketClose runs, so that a `deactivate()` there cancels it.
    */
-  private readonly handleSocketClose = (event: CloseEvent): void => {
+  private handleSocketClose(event: CloseEvent): void {
     const error = this.lastError;
     this.lastError = undefined;
     let verdict: StompErrorClass | undefined;
-    if (error !== undefined && Date.now() - error.at <= ERROR_CLOSE_WINDOW) {
+    if (error !== undefined && this.clock.now() - error.at <= ERROR_CLOSE_WINDOW) {
       verdict = error.settled ? 'transient' : this.classify(error.frame, event.code);
     }
     const failure =
@@ -331,23 +307,37 @@ export class SockwireStompClient extends Client {
         ? new StompPermanentError(error.frame, event.code)
         : undefined;
     if (failure) {
+      this.reconnects.closed();
       this.stop(failure);
     } else if (this.active && this.reconnectDelay > 0) {
-      const lasted = this.connectedAt > 0 && Date.now() - this.connectedAt >= this.minUptime;
-      if (lasted && verdict !== 'unsure') this.attempt = 0;
-      const wait = verdict === 'unsure' ? cautiousDelay : backoffDelay;
-      const delay = Math.max(1, wait(this.attempt, this.backoff, this.random));
-      this.attempt += 1;
-      (this as unknown as { _nextReconnectDelay: number })._nextReconnectDelay = delay;
-      this.onReconnectScheduled(delay, this.attempt);
+      const { delay, attempt } = this.reconnects.schedule(verdict === 'unsure', () => this.reconnectNow());
+      this.onReconnectScheduled(delay, attempt);
+    } else {
+      this.reconnects.closed();
     }
-    this.connectedAt = 0;
-    this.userOnSocketClose(event);
+    this.onWebSocketClose(event);
     if (failure) {
       this.sends.rejectAll(failure);
       this.onPermanentError(failure);
     }
-  };
+  }
+
+  /**
+   * Connect again with stompjs's public calls only. stompjs stays ACTIVE after a close it does not reconnect
+   * from, and ignores `activate()` while ACTIVE, so: `deactivate()`, which with no connection left ends at once
+   * (INACTIVE, nothing to wait for), then `activate()`, which connects. The application's onChangeState does not
+   * see the round trip: for it the client stayed ACTIVE.
+   */
+  private reconnectNow(): void {
+    if (!this.active || this.webSocket !== undefined) return;
+    this.restarting = true;
+    try {
+      void this.stompjs.deactivate();
+      this.stompjs.activate();
+    } finally {
+      this.restarting = false;
+    }
+  }
 
   /**
    * Stop for good. stompjs has already let go of the closed connection when it calls onWebSocketClose, so its
@@ -355,13 +345,13 @@ export class SockwireStompClient extends Client {
    */
   private stop(failure: StompPermanentError): void {
     this.stoppedBy = failure;
-    void super.deactivate();
+    void this.stompjs.deactivate();
   }
 }
 
 /**
- * A stompjs Client over SockwireSocket: `createStompClient('https://host/stomp', { connectHeaders })`, then
- * `client.activate()`. See SockwireStompConfig for what is added to stompjs's options.
+ * A STOMP client over SockwireSocket, with stompjs's Client's members: `createStompClient('https://host/stomp',
+ * { connectHeaders })`, then `client.activate()`. See SockwireStompConfig for what is added to stompjs's options.
  */
 export function createStompClient(url: string, config?: SockwireStompConfig): SockwireStompClient {
   return new SockwireStompClient(url, config);
@@ -369,5 +359,6 @@ export function createStompClient(url: string, config?: SockwireStompConfig): So
 
 export type { IFrame, IMessage, StompHeaders, StompSubscription } from '@stomp/stompjs';
 export { DEFAULT_MAX_PENDING_SENDS, StompSendError } from './pending-sends.js';
+export type { SockwireStompConfig, SockwireStompSettings } from './stomp-config.js';
 export { classifyStompError, type StompErrorClass, StompPermanentError } from './stomp-errors.js';
 export type { StompGap, StompGapReason } from './stream-tracker.js';

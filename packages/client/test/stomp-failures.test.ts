@@ -1,9 +1,9 @@
 import { BrokerFailure, StompRejection } from '@sockwire/server';
+import { waitFor, within } from '@sockwire/test-support/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SockwireStompClient, type SockwireStompConfig, StompPermanentError } from '../src/stomp.js';
 import { StompClients, type StompTransport } from './support/stomp-clients.js';
 import { StompTestServer } from './support/stomp-server.js';
-import { waitFor, within } from './support/wait.js';
 
 /*
  * The STOMP client against the real broker after an ERROR: it stops for good, with one final event, when the

@@ -8,9 +8,9 @@ import {
   STOMP_SUBPROTOCOLS,
   type StompBroker,
 } from '@sockwire/server';
+import { nodeEnv } from '@sockwire/test-support/node-env';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStompClient, type IMessage, type SockwireStompClient } from '../src/stomp.js';
-import { nodeEnv } from './support/node-env.js';
 
 /** Our SockJS server with the embedded STOMP broker, on a free port; restartable on the same port. */
 class StompServer {

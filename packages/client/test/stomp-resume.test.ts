@@ -1,4 +1,5 @@
 import type { InboundInterceptor } from '@sockwire/server';
+import { waitFor } from '@sockwire/test-support/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConnectCounter,
@@ -8,7 +9,6 @@ import {
   type StompTransport,
 } from './support/stomp-clients.js';
 import { StompTestServer } from './support/stomp-server.js';
-import { waitFor } from './support/wait.js';
 
 /*
  * Subscriptions that resume after reconnects, against the real broker (history on) over a real HTTP server:

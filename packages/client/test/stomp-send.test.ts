@@ -1,4 +1,5 @@
 import type { InboundInterceptor, OutboundInterceptor, StompFrame } from '@sockwire/server';
+import { waitFor, within } from '@sockwire/test-support/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as scriptTag from '../src/bundle-stomp.js';
 import * as stompEntry from '../src/stomp.js';
@@ -11,7 +12,6 @@ import {
   type StompTransport,
 } from './support/stomp-clients.js';
 import { type BrokerSetup, StompTestServer } from './support/stomp-server.js';
-import { waitFor, within } from './support/wait.js';
 
 /*
  * Confirmed sends (`client.send()`) against the real broker over a real HTTP server: resolved on the RECEIPT,

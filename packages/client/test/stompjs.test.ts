@@ -1,11 +1,25 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { createServer, createStompBroker, STOMP_SUBPROTOCOLS } from '@sockwire/server';
 import { Client, type IMessage, type IStompSocket } from '@stomp/stompjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { SockwireSocket } from '../src/index.js';
 import { FakeWebSocket, fakeEnv } from './support/fakes.js';
+import './support/stompjs-install.js';
+
+/*
+ * The STOMP test files run once per stompjs version of the matrix (support/stompjs-install.ts): this proves
+ * that the run really imports the version it says, so that a version that stopped loading cannot pass unseen.
+ */
+const stompjs = inject('stompjs');
+describe(`the @stomp/stompjs of this run, ${stompjs.version}`, () => {
+  it('is the module that `@stomp/stompjs` imports (the client and these tests alike)', async () => {
+    const expected: { Client: unknown } = await import(pathToFileURL(stompjs.entry).href);
+    expect(Client).toBe(expected.Client);
+  });
+});
 
 /*
  * @stomp/stompjs takes the socket from `webSocketFactory` and drives it through its IStompSocket contract.
