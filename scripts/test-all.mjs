@@ -1,5 +1,6 @@
 // The one test command: lint and format, type-check, build, unit and integration tests (vitest, on Node 20 and,
-// for the server and protocol, Node 22 and 24 too), the client bundle-size budget, and the browser suite in Chromium,
+// for the server and protocol, Node 22 and 24 too; the client's STOMP tests on the newest and the oldest
+// @stomp/stompjs of its peer range), the client bundle-size budget, and the browser suite in Chromium,
 // Firefox ESR and WebKitGTK. Prints what ran per suite and per engine, then one line of totals:
 // `N passed, N failed`. Every test that ran counts once; every test expected and not run counts as failed
 // (the rule is in scripts/lib/totals.mjs).
@@ -58,7 +59,20 @@ check('lint and format (biome)', bin('biome'), ['check', '.']);
 check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
 check('type-check e2e (tsc)', bin('tsc'), ['-p', join('e2e', 'tsconfig.json')]);
 check('type-check demo (tsc)', bin('tsc'), ['-p', join('demo', 'tsconfig.json')]);
+// The oldest @stomp/stompjs of the client's peer range has its own types (its IStompSocket must take a SockwireSocket).
+check('type-check client STOMP on the oldest stompjs (tsc)', bin('tsc'), [
+  '-p',
+  join('packages', 'client', 'tsconfig.stompjs-oldest.json'),
+]);
 check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
+
+// What a user installs: each public package packed by pnpm, linted by publint (strict) and by
+// @arethetypeswrong/cli (types for node16 ESM, node16 CJS and bundlers). scripts/lib/package-lint.mjs says why.
+for (const name of ['protocol', 'client', 'server']) {
+  const lint = join(root, 'scripts', 'lib', 'package-lint.mjs');
+  check(`packed @sockwire/${name}: publint --strict`, process.execPath, [lint, 'publint', name]);
+  check(`packed @sockwire/${name}: types (arethetypeswrong)`, process.execPath, [lint, 'attw', name]);
+}
 
 // Vitest: everything on this Node (CI's is 20, the oldest the packages claim: engines >=20.19), then the server
 // and protocol suites again on Node 22 and 24 (from the npm registry), which we also claim. A test counts once:
@@ -67,20 +81,28 @@ check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   const here = `Node ${process.versions.node.split('.')[0]}`;
   const twice = ['packages/protocol', 'packages/server'];
+  // The client's STOMP tests run on the newest and the oldest stompjs of the peer range (this run, then
+  // packages/client/vitest.stompjs-oldest.config.ts): a suite per version, so a failure names its version.
+  const stompjs = (name) =>
+    JSON.parse(readFileSync(join(root, 'packages', 'client', 'node_modules', name, 'package.json'), 'utf8'));
+  const isStompTest = (file) => /^packages\/client\/test\/stomp[^/]*\.test\.ts$/.test(file);
+  const stompSuite = (name) =>
+    `vitest: packages/client STOMP on @stomp/stompjs ${stompjs(name).version} (${here})`;
   const suiteOf = (file) => {
+    if (isStompTest(file)) return stompSuite('@stomp/stompjs');
     const suite = file
       .split('/')
       .slice(0, file.startsWith('packages/') ? 2 : 1)
       .join('/');
     return `vitest: ${suite} (${twice.includes(suite) ? `${here}, Node 22 and Node 24` : here})`;
   };
-  const runOn = (label, node, args, covers) => {
+  const runOn = (label, node, args, covers, suites = suiteOf) => {
     console.log(`\n=== ${label}`);
     const { status, report } = runVitest({ node, vitest, args, cwd: root });
     console.log(`=== ${label}: ${status === 0 ? 'ok' : `FAILED (exit ${status})`}`);
     return {
       label,
-      tests: vitestRun({ label: `vitest: ${label}`, report, exitStatus: status, root, suiteOf }),
+      tests: vitestRun({ label: `vitest: ${label}`, report, exitStatus: status, root, suiteOf: suites }),
       covers,
     };
   };
@@ -91,6 +113,14 @@ check('build (tsup)', process.execPath, [join(root, 'scripts', 'build.mjs')]);
     ),
   );
   rows.push(...rowsBySuite(mergeRuns([all, ...again])));
+  const oldest = runOn(
+    `client STOMP on the oldest stompjs (vitest, ${here})`,
+    [process.execPath],
+    ['--config', join('packages', 'client', 'vitest.stompjs-oldest.config.ts')],
+    isStompTest,
+    () => stompSuite('@stomp/stompjs-oldest'),
+  );
+  rows.push(...rowsBySuite(mergeRuns([oldest])));
 }
 
 check('benchmark harness self-tests (node --test)', process.execPath, ['--test', join('bench', 'test')]);

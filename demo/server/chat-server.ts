@@ -1,14 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type AllowedOrigins,
-  chooseStompSubprotocol,
-  createRedisBroker,
-  createRedisSessionBus,
-  createServer,
-  type RedisBroker,
-  type SessionBus,
-} from '@sockwire/server';
+import { type AllowedOrigins, chooseStompSubprotocol, createServer, type SessionBus } from '@sockwire/server';
+import { createRedisBroker, createRedisSessionBus, type RedisBroker } from '@sockwire/server/redis';
 import { DEFAULT_ROOMS, STOMP_PATH } from '../shared/protocol.js';
 import { type ChatBroker, type ChatBrokerOptions, createChatBroker } from './chat-broker.js';
 import type { ChatStore } from './chat-store.js';

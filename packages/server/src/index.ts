@@ -29,24 +29,8 @@ export {
   type StreamResume,
   type StreamStart,
 } from './brokers/index.js';
-export {
-  createRedisBroker,
-  REDIS_BROKER_DEFAULTS,
-  type RedisBroker,
-  RedisBrokerError,
-  type RedisBrokerErrorReason,
-  type RedisBrokerLog,
-  type RedisBrokerOptions,
-  type RedisBrokerStats,
-} from './brokers/redis/index.js';
 export { LocalSessionHub } from './cluster/local-bus.js';
-export {
-  createRedisSessionBus,
-  RedisSessionBus,
-  type RedisSessionBusOptions,
-  type SessionBusStats,
-} from './cluster/redis-bus.js';
-export type { NodeMessage, RelayedRequest, SessionBus, SessionLocation } from './cluster/session-bus.js';
+export type { ForwardedRequest, NodeMessage, SessionBus, SessionLocation } from './cluster/session-bus.js';
 export type {
   CloseInfo,
   Connection,
@@ -120,5 +104,5 @@ export {
   type StompRelay,
   type StompRelayOptions,
 } from './stomp/relay/index.js';
-export { type ListenTcpOptions, listenTcp, type StompTcpServer, TcpConnection } from './tcp/index.js';
+export { type ListenTcpOptions, listenTcp, type StompTcpServer } from './tcp/index.js';
 export type { Timers } from './timers.js';

@@ -3,7 +3,8 @@
  * `/stomp/websocket` (what RabbitMQ Web-STOMP speaks) and STOMP inside SockJS frames on the other transports.
  * Heart-beats off on both sides, as the load clients ask for. `options.stompModule` says where the broker
  * comes from (see lib/stomp-module.mjs); `options.history` (`false` or history options) replaces the broker's
- * default history; `options.redis` (a redis:// URL) puts the Redis broker under it instead of the memory one.
+ * default history; `options.redis` (a redis:// URL) puts the Redis broker (`@sockwire/server/redis`, loaded only
+ * then) under it instead of the memory one.
  */
 import { createServer } from '@sockwire/server';
 
@@ -20,7 +21,7 @@ export async function install(http, options) {
       ? stomp.createStompBroker({ heartbeat, ...history })
       : stomp.createStompBroker({
           heartbeat,
-          broker: await stomp.createRedisBroker({ url: options.redis, ...history }),
+          broker: await redisBroker(options.redis, history),
         });
   const sockjs = createServer({
     prefix: '/stomp',
@@ -30,4 +31,10 @@ export async function install(http, options) {
   sockjs.on('connection', (connection) => broker.handleConnection(connection));
   sockjs.installHandlers(http);
   return { sessions: () => broker.sessions().length };
+}
+
+/** The Redis broker, from the entry that needs ioredis: loaded only when a run asks for Redis. */
+async function redisBroker(url, history) {
+  const { createRedisBroker } = await import('@sockwire/server/redis');
+  return createRedisBroker({ url, ...history });
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { HistoryLimits } from '../brokers/history.js';
-import { createRedisBroker } from '../brokers/redis/index.js';
-import { createRedisSessionBus } from '../cluster/redis-bus.js';
 import type { SessionBus } from '../cluster/session-bus.js';
+import { IoredisMissingError } from '../redis-peer.js';
 import type { StompBrokerOptions } from '../stomp/options.js';
 import { relayFromUrl } from './relay-broker.js';
 import type { QueueQuotas } from './serve-args.js';
@@ -39,6 +38,7 @@ export async function brokerFromUrl(
     throw new TypeError(`sockwire serve: --broker needs a URL such as redis://127.0.0.1:6379, got ${url}`);
   }
   if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') {
+    const { createRedisBroker, createRedisSessionBus } = await loadRedis();
     const broker = await createRedisBroker({
       url,
       nodeId,
@@ -81,6 +81,25 @@ export async function brokerFromUrl(
   throw new TypeError(
     `sockwire serve: unsupported --broker scheme ${parsed.protocol} (use redis://host:port or stomp://user:pass@host:61613)`,
   );
+}
+
+/**
+ * The Redis entry, loaded only for a redis:// URL: ioredis is an optional peer of the package, and a server on
+ * the memory broker or a relay must start without it. Without it, one line saying what to install (a TypeError,
+ * which the CLI prints as such and exits with status 2).
+ */
+async function loadRedis(): Promise<typeof import('../redis.js')> {
+  try {
+    return await import('../redis.js');
+  } catch (error) {
+    if (error instanceof IoredisMissingError) {
+      throw new TypeError(
+        'sockwire serve: --broker redis:// needs the ioredis package, which is not installed: run `npm install ioredis` where @sockwire/server is installed',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 function defaultNodeId(): string {

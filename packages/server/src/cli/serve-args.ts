@@ -30,7 +30,8 @@ Options:
   --no-sample-app            Do not handle /app/rooms/<room>/send (default: handled; any other /app
                              destination gets ERROR No handler either way)
   --broker <url>             redis://host:port: share topics, queues, users and SockJS sessions with the
-                             other nodes of a cluster, behind any (non-sticky) load balancer
+                             other nodes of a cluster, behind any (non-sticky) load balancer (needs
+                             the ioredis package beside @sockwire/server: npm install ioredis)
                              stomp://user:pass@host:61613[/vhost]: relay /topic, /queue, /exchange,
                              /amq/queue and /user to RabbitMQ's STOMP adapter (Spring's StompBrokerRelay:
                              one broker connection per client, user:pass for all of them)

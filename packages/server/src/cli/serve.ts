@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryBroker } from '../brokers/memory/memory-broker.js';
 import { createServer } from '../index.js';
 import { normalizePrefix } from '../options.js';
+import { serviceCoreOf } from '../server.js';
 import { hostChecked } from '../sockjs/host.js';
 import { chooseStompSubprotocol } from '../stomp/negotiate.js';
 import { createStompBroker, type StompBroker } from '../stomp/stomp-broker.js';
@@ -114,7 +115,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         options.browserDir ?? DEFAULT_BROWSER_DIR,
         options.staticDir === undefined ? notFound : staticFiles(options.staticDir),
       );
-      const http = createHttpServer(hostChecked(sockjs.options.allowedHosts, files));
+      const http = createHttpServer(hostChecked(serviceCoreOf(sockjs).options.allowedHosts, files));
       for (const service of services) service.installHandlers(http);
       // Without --host the second loopback is a convenience: `localhost` may resolve to either.
       const listening = await listen(http, port, host).catch((error: unknown) => {

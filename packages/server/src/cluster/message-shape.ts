@@ -17,7 +17,7 @@ import type { NodeMessage } from './session-bus.js';
 
 /** Node ids are chosen by operators (`--node-id`) or default to host, pid and a random part. */
 export const MAX_NODE_ID = 256;
-/** A request id is `<node id>:<random instance>:<counter>` (see ClusterRelay). */
+/** A request id is `<node id>:<random instance>:<counter>` (see SessionForwarder). */
 const MAX_REQUEST_ID = MAX_NODE_ID + 64;
 /**
  * Urls, session ids and callbacks come from the request line, which Node bounds with its header limit
@@ -29,12 +29,12 @@ const MAX_HEADERS = 2000;
 /** Names and values together; see MAX_URL for why this is far above Node's own limit. */
 const MAX_HEADER_CHARS = 256 * 1024;
 /**
- * Frames relayed by the owner and messages relayed by the edge. Redis disconnects a subscriber whose
+ * Frames forwarded by the owner and messages forwarded by the edge. Redis disconnects a subscriber whose
  * pending pub/sub output passes 32 MB (its default `client-output-buffer-limit pubsub`), so nothing
- * larger can be relayed anyway.
+ * larger can be forwarded anyway.
  */
 export const MAX_DATA = 32 * 1024 * 1024;
-/** Client messages per relayed send: each is at least the 2 characters `""` of the body it came from. */
+/** Client messages per forwarded send: each is at least the 2 characters `""` of the body it came from. */
 const MAX_MESSAGES = MAX_DATA / 2;
 
 /** RFC 9110 token: what Node's parser accepts as a header name. */
@@ -72,7 +72,7 @@ const isCallback = boundedText(CALLBACK, MAX_URL);
 const isData: Check = (value) => typeof value === 'string' && value.length <= MAX_DATA;
 const isTransport: Check = (value) => typeof value === 'string' && TRANSPORTS.has(value);
 /**
- * Owners answer a relayed send with 204 (taken), 403 (not this client's session) or 404 (no such session);
+ * Owners answer a forwarded send with 204 (taken), 403 (not this client's session) or 404 (no such session);
  * the edge writes it as is.
  */
 const isStatus: Check = (value) => value === 204 || value === 403 || value === 404;

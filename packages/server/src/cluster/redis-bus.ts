@@ -95,7 +95,7 @@ return dead`;
 /**
  * The session bus over Redis: a registry of session owners with per-node liveness, and one pub/sub channel
  * per node as its inbox. Redis delivers one connection's messages to a channel in order, which is the
- * ordering the relay needs. Dead nodes are noticed when their liveness key expires; any survivor then
+ * ordering the forwarder needs. Dead nodes are noticed when their liveness key expires; any survivor then
  * removes their registry entries (so nothing refers to them), and their clients learn their sessions are lost.
  */
 export async function createRedisSessionBus(options: RedisSessionBusOptions = {}): Promise<RedisSessionBus> {
@@ -200,7 +200,7 @@ export class RedisSessionBus implements SessionBus {
     )) as string[];
     for (const node of dead) {
       this.log('info', `redis session bus: node ${node} stopped announcing; its sessions are lost`);
-      // Every node may be relaying requests to it, not just the one whose sweep noticed: tell them all.
+      // Every node may be forwarding requests to it, not just the one whose sweep noticed: tell them all.
       const channel = this.key('lost');
       await this.commands.publish(channel, this.codec.encodeLost(channel, node));
     }
