@@ -1,5 +1,5 @@
 // The one test command: lint and format, type-check, build, unit and integration tests (vitest, on Node 20 and,
-// for the server and protocol, Node 22 and 24 too; the client's STOMP tests on the newest and the oldest
+// for the protocol, server and client, Node 22 and 24 too; the client's STOMP tests on the newest and the oldest
 // @stomp/stompjs of its peer range), the client bundle-size budget, and the browser suite in Chromium,
 // Firefox ESR and WebKitGTK. Prints what ran per suite and per engine, then one line of totals:
 // `N passed, N failed`. Every test that ran counts once; every test expected and not run counts as failed
@@ -74,22 +74,22 @@ for (const name of ['protocol', 'client', 'server']) {
   check(`packed @sockwire/${name}: types (arethetypeswrong)`, process.execPath, [lint, 'attw', name]);
 }
 
-// Vitest: everything on this Node (CI's is 20, the oldest the packages claim: engines >=20.19), then the server
-// and protocol suites again on Node 22 and 24 (from the npm registry), which we also claim. A test counts once:
-// it passes only if it passed on every Node that ran its suite.
+// Vitest: everything on this Node (CI's is 20, the oldest the packages claim: engines >=20.19), then the
+// protocol, server and client suites again on Node 22 and 24 (from the npm registry), which we also claim. A test
+// counts once: it passes only if it passed on every Node that ran its suite.
 {
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   const here = `Node ${process.versions.node.split('.')[0]}`;
-  const twice = ['packages/protocol', 'packages/server'];
+  const twice = ['packages/protocol', 'packages/server', 'packages/client'];
   // The client's STOMP tests run on the newest and the oldest stompjs of the peer range (this run, then
   // packages/client/vitest.stompjs-oldest.config.ts): a suite per version, so a failure names its version.
   const stompjs = (name) =>
     JSON.parse(readFileSync(join(root, 'packages', 'client', 'node_modules', name, 'package.json'), 'utf8'));
   const isStompTest = (file) => /^packages\/client\/test\/stomp[^/]*\.test\.ts$/.test(file);
-  const stompSuite = (name) =>
-    `vitest: packages/client STOMP on @stomp/stompjs ${stompjs(name).version} (${here})`;
+  const stompSuite = (name, nodes = here) =>
+    `vitest: packages/client STOMP on @stomp/stompjs ${stompjs(name).version} (${nodes})`;
   const suiteOf = (file) => {
-    if (isStompTest(file)) return stompSuite('@stomp/stompjs');
+    if (isStompTest(file)) return stompSuite('@stomp/stompjs', `${here}, Node 22 and Node 24`);
     const suite = file
       .split('/')
       .slice(0, file.startsWith('packages/') ? 2 : 1)
@@ -108,8 +108,11 @@ for (const name of ['protocol', 'client', 'server']) {
   };
   const all = runOn(`unit and integration (vitest, ${here})`, [process.execPath], [], () => true);
   const again = ['22', '24'].map((major) =>
-    runOn(`server and protocol (vitest, Node ${major})`, ['npx', '-y', `node@${major}`], twice, (file) =>
-      twice.some((dir) => file.startsWith(`${dir}/`)),
+    runOn(
+      `protocol, server and client (vitest, Node ${major})`,
+      ['npx', '-y', `node@${major}`],
+      twice,
+      (file) => twice.some((dir) => file.startsWith(`${dir}/`)),
     ),
   );
   rows.push(...rowsBySuite(mergeRuns([all, ...again])));

@@ -1,7 +1,7 @@
 import { ManualClock } from '@sockwire/test-support/manual-clock';
 import { nodeEnv, WebSocket } from '@sockwire/test-support/node-env';
 import { waitFor, within } from '@sockwire/test-support/wait';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SockwireSocket, type SockwireSocketOptions, type TransportName } from '../src/index.js';
 import { ReconnectingSocket } from '../src/reconnect.js';
 import { startBufferingProxy } from './support/buffering-proxy.js';
@@ -84,10 +84,16 @@ describe.each(SERVERS)('against %s', (_name, install) => {
   });
 
   it('falls back on its own when the runtime has no WebSocket', async () => {
-    const socket = await open(SockwireSocket, server.url, { EventSource: nodeEnv.EventSource });
-    expect(socket.transport).toBe('xhr-streaming');
-    expect(await echo(socket, ['fallback'])).toEqual(['fallback']);
-    socket.close();
+    // Node 22 and later have a global WebSocket: take it away, as an older runtime would not have one.
+    vi.stubGlobal('WebSocket', undefined);
+    try {
+      const socket = await open(SockwireSocket, server.url, { EventSource: nodeEnv.EventSource });
+      expect(socket.transport).toBe('xhr-streaming');
+      expect(await echo(socket, ['fallback'])).toEqual(['fallback']);
+      socket.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('closes with 1002 when nothing answers at the URL', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SockwireSocket as CoreSocket, XhrStreamingTransport } from '../src/core.js';
 import { SockwireSocket } from '../src/index.js';
 import { FakeEventSource, FakeWebSocket, fakeEnv, recordEvents } from './support/fakes.js';
@@ -46,6 +46,11 @@ describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () 
   });
 
   it('skips transports whose constructor the runtime lacks', async () => {
+    // Node 22 and later have a global WebSocket (and may have EventSource): take them away, as the runtime
+    // this test stands for has neither.
+    vi.stubGlobal('WebSocket', undefined);
+    vi.stubGlobal('EventSource', undefined);
+    onTestFinished(() => vi.unstubAllGlobals());
     const { http, options } = fakeEnv();
     const socket = new SockwireSocket(URL_, {
       fetch: options.fetch,
