@@ -1,4 +1,4 @@
-// The one test command: lint and format, type-check, build, unit and integration tests (vitest, on Node 20 and,
+// The one test command: lint and format, type-check, build, unit and integration tests (vitest, on Node 20.19 and,
 // for the protocol, server and client, Node 22 and 24 too; the client's STOMP tests on the newest and the oldest
 // @stomp/stompjs of its peer range), the client bundle-size budget, and the browser suite in Chromium,
 // Firefox ESR and WebKitGTK. Prints what ran per suite and per engine, then one line of totals:
@@ -74,12 +74,19 @@ for (const name of ['protocol', 'client', 'server']) {
   check(`packed @sockwire/${name}: types (arethetypeswrong)`, process.execPath, [lint, 'attw', name]);
 }
 
-// Vitest: everything on this Node (CI's is 20, the oldest the packages claim: engines >=20.19), then the
-// protocol, server and client suites again on Node 22 and 24 (from the npm registry), which we also claim. A test
+// Vitest: everything on the oldest Node the packages claim (engines >=20.19: Node 20.19.0), then the protocol,
+// server and client suites again on Node 22 and 24, which we also claim (all three from the npm registry). A test
 // counts once: it passes only if it passed on every Node that ran its suite.
 {
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-  const here = `Node ${process.versions.node.split('.')[0]}`;
+  // The oldest Node the packages claim (engines `>=20.19` -> 20.19.0), from the npm registry like 22 and 24:
+  // the machine's own Node 20 is a later 20.x, and a claim is only tested on the version it names.
+  const claimed = /^>=(\d+)\.(\d+)$/.exec(
+    JSON.parse(readFileSync(join(root, 'packages', 'server', 'package.json'), 'utf8')).engines.node,
+  );
+  if (!claimed) throw new Error('packages/server/package.json engines.node must read ">=MAJOR.MINOR"');
+  const oldestNode = ['npx', '-y', `node@${claimed[1]}.${claimed[2]}.0`];
+  const here = `Node ${claimed[1]}.${claimed[2]}`;
   const twice = ['packages/protocol', 'packages/server', 'packages/client'];
   // The client's STOMP tests run on the newest and the oldest stompjs of the peer range (this run, then
   // packages/client/vitest.stompjs-oldest.config.ts): a suite per version, so a failure names its version.
@@ -106,7 +113,7 @@ for (const name of ['protocol', 'client', 'server']) {
       covers,
     };
   };
-  const all = runOn(`unit and integration (vitest, ${here})`, [process.execPath], [], () => true);
+  const all = runOn(`unit and integration (vitest, ${here})`, oldestNode, [], () => true);
   const again = ['22', '24'].map((major) =>
     runOn(
       `protocol, server and client (vitest, Node ${major})`,
@@ -118,7 +125,7 @@ for (const name of ['protocol', 'client', 'server']) {
   rows.push(...rowsBySuite(mergeRuns([all, ...again])));
   const oldest = runOn(
     `client STOMP on the oldest stompjs (vitest, ${here})`,
-    [process.execPath],
+    oldestNode,
     ['--config', join('packages', 'client', 'vitest.stompjs-oldest.config.ts')],
     isStompTest,
     () => stompSuite('@stomp/stompjs-oldest'),
