@@ -212,7 +212,7 @@ function declareCases(test: typeof viaPlaywright): void {
       expect(back.problems, log).toEqual([]);
 
       // The cut was real: the page connected again on the same transport, and the server saw the first
-      // session end and a new one start (waited for: a server may notice a lost receiver only later).
+      // session end and a new one start (waited for: a server may notice a lost frame sink only later).
       expect(back.connects, log).toBeGreaterThanOrEqual(2);
       expect(new Set(back.transports), log).toEqual(new Set([c.transport]));
       const firstSession = service.sessions[0]?.session;

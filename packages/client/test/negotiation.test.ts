@@ -50,7 +50,9 @@ describe('negotiation (fake WebSocket, EventSource and fetch, fake timers)', () 
     // this test stands for has neither.
     vi.stubGlobal('WebSocket', undefined);
     vi.stubGlobal('EventSource', undefined);
-    onTestFinished(() => vi.unstubAllGlobals());
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
     const { http, options } = fakeEnv();
     const socket = new SockwireSocket(URL_, {
       fetch: options.fetch,

@@ -44,15 +44,15 @@ export type AllowedOrigins =
 export type AllowedHosts = 'auto' | '*' | readonly string[];
 
 /**
- * Subprotocols the WebSocket transports accept, in preference order, or a function choosing one of those the
- * client offered (return false to choose none).
- */
-/**
  * What session hooks see of an HTTP request: its headers, URL and peer. (In a cluster the request may have
  * reached another node, which passed these along.)
  */
 export type RequestInfo = ForwardedRequest;
 
+/**
+ * Subprotocols the WebSocket transports accept, in preference order, or a function choosing one of those the
+ * client offered (return false to choose none).
+ */
 export type WebSocketProtocols =
   | readonly string[]
   | ((offered: ReadonlySet<string>, request: IncomingMessage) => string | false);

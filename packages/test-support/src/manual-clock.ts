@@ -24,21 +24,25 @@ export class ManualClock {
   }
 
   clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
+    if (typeof handle === 'number') this.timers.delete(handle);
+  }
+
+  /** Timers set and neither fired nor cleared yet: a test proves with it that nothing is left armed. */
+  get pending(): number {
+    return this.timers.size;
   }
 
   advance(ms: number): void {
     const end = this.time + ms;
     for (;;) {
-      let due: number | undefined;
+      let due: { readonly handle: number; readonly at: number; readonly callback: () => void } | undefined;
       for (const [handle, timer] of this.timers) {
         if (timer.at > end) continue;
-        const current = due === undefined ? undefined : this.timers.get(due);
-        if (current === undefined || timer.at < current.at) due = handle;
+        if (due === undefined || timer.at < due.at) due = { handle, ...timer };
       }
       if (due === undefined) break;
-      const timer = this.timers.get(due) as { at: number; callback: () => void };
-      this.timers.delete(due);
+      const timer = due;
+      this.timers.delete(due.handle);
       this.time = timer.at;
       timer.callback();
     }

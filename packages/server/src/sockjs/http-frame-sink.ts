@@ -3,7 +3,8 @@ import type { Timers } from '../timers.js';
 import type { FrameSink, FrameSinkEvents } from './frame-sink.js';
 
 /**
- * Where a sink writes: an HTTP response, or its stand-in on the node that owns a forwarded session.
+ * Where an HTTP frame sink writes: the HTTP response, or, on the session's owner, the stand-in for a response
+ * another node forwarded the request from (remote-response.ts).
  */
 export interface ResponseSink {
   write(data: string | Buffer): unknown;

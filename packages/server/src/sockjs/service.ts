@@ -7,7 +7,7 @@ import type { Session } from './session.js';
 import type { Refusal } from './session-binding.js';
 import type { SessionForwarder } from './session-forwarding.js';
 
-/** What the endpoint and transport handlers need from the server that routes to them. */
+/** What the endpoint and transport handlers need from the service that routes to them (service-core.ts). */
 export interface SockjsService {
   readonly options: ResolvedOptions;
   readonly webSocketServer: WebSocketServer;

@@ -62,7 +62,7 @@ const ANOTHER_OWNER: Refusal = {
     'Sockwire: this session belongs to another owner (see the sessionOwner option). Open a new session.\n',
 };
 /** The node holding the session refused a forwarded request: 403 says one of the two checks failed, not which. */
-export const RELAYED_REFUSAL: Refusal = {
+export const FORWARDED_REFUSAL: Refusal = {
   status: 403,
   message: `${NOT_YOURS}: this request did not carry its session key, or came from another owner (see sessionOwner). ${OPEN_NEW}`,
 };

@@ -78,7 +78,7 @@ export class SessionForwarder {
 
   // ---- edge side -------------------------------------------------------------------------------
 
-  /** Relay a receiving request whose headers and prelude this node has already written. */
+  /** Forward a receiving request whose headers and prelude this node has already written. */
   forwardReceiving(
     owner: string,
     sessionId: string,
@@ -128,7 +128,7 @@ export class SessionForwarder {
   }
 
   /**
-   * Relay a send with what its request presented (session-binding.ts); resolves with the status to answer
+   * Forward a send with what its request presented (session-binding.ts); resolves with the status to answer
    * (204, 403, 404, or 503 when the owner does not answer).
    */
   forwardSend(owner: string, sessionId: string, messages: string[], presented: Presented): Promise<number> {

@@ -14,6 +14,7 @@ import {
   toHeaderList,
 } from './handlers.js';
 import { type ResolvedStompOptions, resolveStompOptions, type StompBrokerOptions } from './options.js';
+import { relayLinksOf } from './relay/relay.js';
 import { sharedBrokerLinks } from './session/broker-link.js';
 import type { SessionContext } from './session/context.js';
 import { applicationHeaders } from './session/message-encoding.js';
@@ -49,13 +50,21 @@ export interface StompBroker {
   userSessions(user: string): SessionInfo[];
   stats(): StompStats;
   readonly broker: MessageBroker;
-  readonly options: ResolvedStompOptions;
   /** Close every session (1001 Going away) and, if this object created it, the message broker. */
   close(): Promise<void>;
 }
 
 export function createStompBroker(options: StompBrokerOptions = {}): StompBroker {
   return new EmbeddedStompBroker(options);
+}
+
+/**
+ * The options `broker` resolved (defaults filled in, prefixes chosen for its message broker), for the package's
+ * own tests: not exported from the package entry, so never part of the public API.
+ */
+export function resolvedStompOptionsOf(broker: StompBroker): ResolvedStompOptions {
+  if (!(broker instanceof EmbeddedStompBroker)) throw new Error('Sockwire: not made by createStompBroker');
+  return broker.options;
 }
 
 class EmbeddedStompBroker implements StompBroker {
@@ -75,7 +84,7 @@ class EmbeddedStompBroker implements StompBroker {
 
   constructor(options: StompBrokerOptions) {
     this.options = resolveStompOptions(options);
-    const { relay } = options;
+    const relay = options.relay === undefined ? undefined : relayLinksOf(options.relay);
     if (relay !== undefined && options.broker !== undefined) {
       throw new TypeError('Sockwire STOMP: give either a broker or a relay, not both');
     }
@@ -86,7 +95,7 @@ class EmbeddedStompBroker implements StompBroker {
       );
     }
     this.broker =
-      relay ??
+      options.relay ??
       options.broker ??
       new MemoryBroker(options.history === undefined ? {} : { history: options.history });
     // A relay's own names at RabbitMQ are refused to clients before routing (and so before `authorize`).

@@ -11,7 +11,12 @@ import {
 } from '../http.js';
 import { refuseOversizedBody } from '../oversize.js';
 import type { SockjsService } from '../service.js';
-import { checkBinding, NO_SESSION_MESSAGE, presentedByRequest, RELAYED_REFUSAL } from '../session-binding.js';
+import {
+  checkBinding,
+  FORWARDED_REFUSAL,
+  NO_SESSION_MESSAGE,
+  presentedByRequest,
+} from '../session-binding.js';
 import { refuseSlowBody } from '../slow-body.js';
 
 type SendKind = 'xhr' | 'jsonp';
@@ -96,7 +101,7 @@ async function forwardSend(
   const presented = presentedByRequest(service.options, request);
   const status = await forwarder.forwardSend(route.node, sessionId, messages, presented);
   if (status === 403) {
-    sendRefusal(service.options, request, response, RELAYED_REFUSAL);
+    sendRefusal(service.options, request, response, FORWARDED_REFUSAL);
     return;
   }
   if (status !== 204) {

@@ -21,7 +21,7 @@ import { BROKER_CONNECTION_CLOSED, BROKER_NOT_AVAILABLE, UpstreamConnection } fr
  * CONNECTs; application messages go through one shared system connection, which reconnects with backoff.
  * As a MessageBroker it only publishes (through the system connection).
  */
-export interface StompRelay extends MessageBroker, BrokerLinks {
+export interface StompRelay extends MessageBroker {
   /** `stomp://login@host:port[/vhost]`, without the passcode. */
   readonly url: string;
   /** Whether the system connection is up: while it is not, new sessions get ERROR `Broker not available.`. */
@@ -30,14 +30,21 @@ export interface StompRelay extends MessageBroker, BrokerLinks {
   whenAvailable(timeout?: number): Promise<boolean>;
   /** Spring's BrokerAvailabilityEvent: `true` each time the system connection comes up, `false` when lost. */
   onAvailability(listener: AvailabilityListener): () => void;
+  /** Close the system connection and every session's relay connection (their clients get an ERROR). */
+  close(): void;
+}
+
+/**
+ * A relay as the STOMP broker uses it, beyond publishing: a broker connection per client session, and the
+ * destinations that are the relay's own. Not on the public StompRelay: only createStompBroker calls these.
+ */
+export interface RelayLinks extends BrokerLinks {
   /**
    * Why a client may not SEND or SUBSCRIBE to `destination` (a broker destination as the client wrote it), or
    * undefined: the direct exchange that carries user destinations, and the queues RabbitMQ makes for
    * subscriptions, are the relay's (reserved.ts). The STOMP broker asks before routing a client's frame.
    */
   reservedDestination(destination: string): string | undefined;
-  /** Close the system connection and every session's relay connection (their clients get an ERROR). */
-  close(): void;
 }
 
 /** Start a relay; its system connection begins connecting at once. */
@@ -45,7 +52,15 @@ export function createStompRelay(options: StompRelayOptions = {}): StompRelay {
   return new BrokerRelay(resolveRelayOptions(options));
 }
 
-class BrokerRelay implements StompRelay {
+/** The session links of a relay made by createStompRelay (the only kind the STOMP broker can drive). */
+export function relayLinksOf(relay: StompRelay): RelayLinks {
+  if (!(relay instanceof BrokerRelay)) {
+    throw new TypeError('Sockwire STOMP: relay takes what createStompRelay() returned');
+  }
+  return relay;
+}
+
+class BrokerRelay implements StompRelay, RelayLinks {
   readonly url: string;
   private readonly options: ResolvedRelayOptions;
   private readonly system: SystemConnection;

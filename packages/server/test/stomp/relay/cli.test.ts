@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { brokerFromUrl } from '../../../src/cli/broker-url.js';
 import { parseServeArgs, type RunningServe, runServe, startServe } from '../../../src/cli/serve.js';
+import { resolvedStompOptionsOf } from '../../../src/stomp/stomp-broker.js';
 import { connectClient, type TestClient } from './support/clients.js';
 import { RABBITMQ, RUN, requireRabbitMq } from './support/rabbitmq.js';
 
@@ -31,7 +32,12 @@ describe('sockwire serve --broker stomp://', () => {
     expect(running.brokerDescription).toBe(
       `RabbitMQ STOMP relay stomp://guest@${RABBITMQ.host}:${RABBITMQ.port}`,
     );
-    expect(running.broker.options.prefixes.broker).toEqual(['/topic', '/queue', '/exchange', '/amq/queue']);
+    expect(resolvedStompOptionsOf(running.broker).prefixes.broker).toEqual([
+      '/topic',
+      '/queue',
+      '/exchange',
+      '/amq/queue',
+    ]);
     const target = { sockjsUrl: running.urls.sockjs, websocketUrl: running.urls.websocket };
     const [listener, talker] = await Promise.all([
       connectClient(target, undefined, 'xhr-streaming'),

@@ -5,6 +5,7 @@ import { backoffDelay } from '../../../src/stomp/relay/backoff.js';
 import { brokerDestination } from '../../../src/stomp/relay/destinations.js';
 import { createStompRelay, parseRelayUrl } from '../../../src/stomp/relay/index.js';
 import { resolveRelayOptions } from '../../../src/stomp/relay/options.js';
+import { resolvedStompOptionsOf } from '../../../src/stomp/stomp-broker.js';
 
 /** The relay's pure parts: URL and options, destination names, backoff. No broker needed. */
 describe('relay options', () => {
@@ -90,7 +91,12 @@ describe('createStompBroker with a relay', () => {
         /either a broker or a relay/,
       );
       const stomp = createStompBroker({ relay });
-      expect(stomp.options.prefixes.broker).toEqual(['/topic', '/queue', '/exchange', '/amq/queue']);
+      expect(resolvedStompOptionsOf(stomp).prefixes.broker).toEqual([
+        '/topic',
+        '/queue',
+        '/exchange',
+        '/amq/queue',
+      ]);
       expect(stomp.broker).toBe(relay);
       expect(relay.url).toBe('stomp://guest@127.0.0.1:1');
       await expect(relay.subscribe('/topic/x', { deliver: () => {} }, { manualAck: false })).rejects.toThrow(

@@ -1,3 +1,4 @@
+import { ManualClock } from '@sockwire/test-support/manual-clock';
 import type { TransportName } from '../../../src/connection.js';
 import {
   createStompBroker,
@@ -7,7 +8,6 @@ import {
   StompParser,
   type StompVersion,
 } from '../../../src/stomp/index.js';
-import { CountingClock } from './counting-clock.js';
 import { FakeConnection } from './fake-connection.js';
 
 /** A frame as wire text, LF endings, NUL terminated. */
@@ -73,7 +73,7 @@ export class TestClient {
 
 /** A broker on a manual clock. */
 export function setup(options: StompBrokerOptions = {}) {
-  const clock = new CountingClock();
+  const clock = new ManualClock();
   const broker = createStompBroker({ clock, ...options });
   const client = (
     connectHeaders?: Record<string, string>,
