@@ -59,6 +59,7 @@ check('lint and format (biome)', bin('biome'), ['check', '.']);
 check('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
 check('type-check e2e (tsc)', bin('tsc'), ['-p', join('e2e', 'tsconfig.json')]);
 check('type-check demo (tsc)', bin('tsc'), ['-p', join('demo', 'tsconfig.json')]);
+check('type-check bench (tsc)', bin('tsc'), ['-p', join('bench', 'tsconfig.json')]);
 // The oldest @stomp/stompjs of the client's peer range has its own types (its IStompSocket must take a SockwireSocket).
 check('type-check client STOMP on the oldest stompjs (tsc)', bin('tsc'), [
   '-p',

@@ -7,15 +7,20 @@
  * BENCHMARKS.md between its markers.
  *
  *   node src/main.mjs [--quick] [--reps N] [--only W1,W3] [--targets sockwire-ws,raw-ws] [--write]
+ *                     [--load native|js] [--sockwire-dist <checkout or dist dir>]
+ *
+ * W1's WebSocket targets are driven by the native load generator (bench/native/echo-load.c, built with gcc at
+ * start) unless `--load js`. `--sockwire-dist` adds `sockwire-ws-before`: our websocket on another build of
+ * @sockwire/server (a checkout with packages/server/dist built, or a dist directory).
  *
  * W7 and W8 (stream history) are reported after the goals of issue 6; with --write their sections go
  * into BENCHMARKS.md's generated block too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FULL, QUICK, WORKLOADS } from './config.mjs';
 import { writeBenchmarks } from './lib/benchmarks-file.mjs';
@@ -23,10 +28,12 @@ import { renderReport } from './lib/report.mjs';
 import { pairOrder, renderHistoryReport } from './lib/report-history.mjs';
 import { median, minMax } from './lib/stats.mjs';
 import { stompModule } from './lib/stomp-module.mjs';
-import { historyTargets, resumeTargets, stompTargets, TARGETS } from './targets.mjs';
+import { buildNativeEcho } from './load/native-echo.mjs';
+import { historyTargets, resumeTargets, sockwireBuildTarget, stompTargets, TARGETS } from './targets.mjs';
 import { bundleDefs, bundles } from './workloads/bundles.mjs';
 import { connect } from './workloads/connect.mjs';
 import { echo } from './workloads/echo.mjs';
+import { echoNative } from './workloads/echo-native.mjs';
 import { fanout } from './workloads/fanout.mjs';
 import { idle } from './workloads/idle.mjs';
 import { resume } from './workloads/resume.mjs';
@@ -41,6 +48,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     targets: { type: 'string' },
     write: { type: 'boolean', default: false },
+    load: { type: 'string', default: 'native' },
+    'sockwire-dist': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -53,6 +62,10 @@ const config = structuredClone(args.quick ? QUICK : FULL);
 if (args.reps) config.reps = Math.max(1, Number(args.reps));
 const selected = args.only ? args.only.split(',') : WORKLOADS;
 const wanted = args.targets ? new Set(args.targets.split(',')) : null;
+if (args.load !== 'native' && args.load !== 'js') {
+  console.error(`bench: --load is native or js, not ${args.load}`);
+  process.exit(2);
+}
 
 if (cpus().length < 2) {
   console.error('bench: needs at least 2 cores (server and load generator each get one)');
@@ -86,7 +99,35 @@ const staleDist = newest(join(serverDir, 'src')) > statSync(join(serverDir, 'dis
 if (staleDist)
   log('bench: packages/server/src is newer than its dist: run `node scripts/build.mjs` to measure it');
 
-const targets = TARGETS.filter((t) => wanted === null || wanted.has(t.id));
+/** The other build of --sockwire-dist: a checkout's packages/server/dist, or a dist directory itself. */
+function otherBuild(/** @type {string} */ dir) {
+  const inCheckout = join(dir, 'packages', 'server', 'dist', 'index.js');
+  const file = existsSync(inCheckout) ? inCheckout : join(dir, 'index.js');
+  if (!existsSync(file)) {
+    console.error(
+      `bench: --sockwire-dist ${dir}: no packages/server/dist/index.js or index.js there (build it first)`,
+    );
+    process.exit(2);
+  }
+  const commit = sh('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']);
+  return { serverModule: pathToFileURL(file).href, name: commit === '?' ? dir : commit };
+}
+const sockwireBefore = args['sockwire-dist'] ? otherBuild(resolve(args['sockwire-dist'])) : null;
+const targets = [
+  ...TARGETS,
+  ...(sockwireBefore ? [sockwireBuildTarget(sockwireBefore.serverModule, sockwireBefore.name)] : []),
+].filter((t) => wanted === null || wanted.has(t.id));
+
+/** @type {string | null} the native W1 load generator, when W1 drives a WebSocket target with it */
+let nativeEcho = null;
+if (args.load === 'native' && selected.includes('W1') && targets.some((t) => t.native !== undefined)) {
+  try {
+    nativeEcho = buildNativeEcho();
+  } catch (error) {
+    console.error(`bench: ${/** @type {Error} */ (error).message}`);
+    process.exit(2);
+  }
+}
 const stomp = ['W6', 'W7', 'W8'].some((w) => selected.includes(w)) ? await stompModule() : null;
 const want = (/** @type {{ id: string }} */ t) => wanted === null || wanted.has(t.id);
 const brokers = stomp && selected.includes('W6') ? stompTargets(stomp.url).filter(want) : [];
@@ -140,7 +181,10 @@ for (let rep = 0; rep < config.reps; rep++) {
   if (selected.includes('W1')) {
     for (const def of targets) {
       const error = await attempt(`${tag} W1 ${def.id}`, async () => {
-        const r = await echo(def, config.echo);
+        const r =
+          nativeEcho !== null && def.native !== undefined
+            ? await echoNative(def, config.echo, nativeEcho)
+            : await echo(def, config.echo);
         record('W1', def.id, rep, r);
         log(`${tag} W1 ${def.id}: ${summary(r)}`);
       });
@@ -265,9 +309,13 @@ const meta = {
   loadBefore,
   loadAfter: loadavg(),
   stompFromSource: stomp?.fromSource ?? false,
+  // W1's WebSocket load: bench/native/echo-load.c, or the harness's own JS clients (HTTP is always JS).
+  echoLoad: nativeEcho === null ? 'js' : 'native',
+  sockwireBefore,
   staleDist,
   versions: {
     '@sockwire/server': `${version('@sockwire/server')} (${sh('git', ['-C', rootDir, 'rev-parse', '--short', 'HEAD'])})`,
+    ...(sockwireBefore ? { '@sockwire/server before': sockwireBefore.name } : {}),
     '@sockwire/client': version('@sockwire/client'),
     ws: version('ws'),
     sockjs: version('sockjs'),

@@ -7,7 +7,14 @@ import { startWithRedis } from './lib/children.mjs';
 import { startRabbit } from './lib/rabbitmq.mjs';
 import { rawStream, socketioPolling, sockjsHttp } from './load/http-sessions.mjs';
 import { stompWs } from './load/stomp-sessions.mjs';
-import { rawWs, socketioWs, sockjsWs } from './load/ws-sessions.mjs';
+import {
+  rawWs,
+  rawWsNative,
+  socketioWs,
+  socketioWsNative,
+  sockjsWs,
+  sockjsWsNative,
+} from './load/ws-sessions.mjs';
 
 /**
  * @typedef {'websocket' | 'streaming' | 'polling'} Family
@@ -17,6 +24,8 @@ import { rawWs, socketioWs, sockjsWs } from './load/ws-sessions.mjs';
  * @property {string} server module under targets/servers
  * @property {Family} family
  * @property {(o: import('./load/session.mjs').SessionOptions) => import('./load/session.mjs').Session} session
+ * @property {(port: number, group: string, message: string) => import('./load/ws-sessions.mjs').NativeProtocol} [native]
+ *   the same protocol for the native echo load (W1, WebSocket targets)
  * @property {boolean} [ours]
  * @property {object} [options] for the server module
  * @property {(nodeFlags?: string[]) => Promise<import('./lib/children.mjs').Server>} [start] a server that is not our child
@@ -26,13 +35,21 @@ import { rawWs, socketioWs, sockjsWs } from './load/ws-sessions.mjs';
 
 /** @type {TargetDef[]} */
 export const TARGETS = [
-  { id: 'raw-ws', label: 'raw `ws`', server: 'raw-ws', family: 'websocket', session: rawWs },
+  {
+    id: 'raw-ws',
+    label: 'raw `ws`',
+    server: 'raw-ws',
+    family: 'websocket',
+    session: rawWs,
+    native: rawWsNative,
+  },
   {
     id: 'sockjs-ws',
     label: 'sockjs-node websocket',
     server: 'sockjs',
     family: 'websocket',
     session: sockjsWs,
+    native: sockjsWsNative,
   },
   {
     id: 'socketio-ws',
@@ -40,6 +57,7 @@ export const TARGETS = [
     server: 'socketio',
     family: 'websocket',
     session: socketioWs,
+    native: socketioWsNative,
   },
   {
     id: 'sockwire-ws',
@@ -47,6 +65,7 @@ export const TARGETS = [
     server: 'sockwire',
     family: 'websocket',
     session: sockjsWs,
+    native: sockjsWsNative,
     ours: true,
   },
   {
@@ -122,6 +141,22 @@ export function targetById(id) {
   const t = TARGETS.find((x) => x.id === id);
   if (t === undefined) throw new Error(`unknown target ${id}`);
   return t;
+}
+
+/**
+ * Sockwire's websocket on another build of @sockwire/server (`--sockwire-dist`), beside the working tree's:
+ * before and after a change in one run, the same clients and the same references.
+ * @param {string} serverModule file URL of that build's dist/index.js
+ * @param {string} name what that build is (its commit)
+ * @returns {TargetDef}
+ */
+export function sockwireBuildTarget(serverModule, name) {
+  return {
+    ...targetById('sockwire-ws'),
+    id: 'sockwire-ws-before',
+    label: `**Sockwire websocket** before (${name})`,
+    options: { serverModule },
+  };
 }
 
 /**

@@ -9,14 +9,16 @@ const LOAD_CORE = 0;
 
 /**
  * @param {number[]} pids the processes under test (a target, or a broker's several)
+ * @param {number[]} [loadPids] load generators besides this process (the native echo load), counted as load
  */
-export function mark(pids) {
+export function mark(pids, loadPids = []) {
   return {
     t: performance.now(),
     // CLOCK_MONOTONIC, the clock V8 stamps profile samples with: lets a profile be cut to the measured phase.
     hr: process.hrtime.bigint(),
     server: pids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
     load: process.cpuUsage(),
+    loadChildren: loadPids.reduce((sum, pid) => sum + cpuMicros(pid), 0),
     cores: coreBusyMicros(),
   };
 }
@@ -33,7 +35,8 @@ export function mark(pids) {
  */
 export function between(a, b) {
   const wallUs = (b.t - a.t) * 1000;
-  const loadUs = b.load.user - a.load.user + (b.load.system - a.load.system);
+  const loadUs =
+    b.load.user - a.load.user + (b.load.system - a.load.system) + (b.loadChildren - a.loadChildren);
   const serverCpuUs = b.server - a.server;
   const busy = (/** @type {number} */ core) => (b.cores[core] ?? 0) - (a.cores[core] ?? 0);
   return {

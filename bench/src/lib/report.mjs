@@ -5,63 +5,11 @@
  */
 import { CEILING, SOCKJS } from '../targets.mjs';
 import { kib, ms, num, rate, ratio, table } from './format.mjs';
-import { median, minMax } from './stats.mjs';
+import { efficiency, errorRow, loadCell, ratioOf, spread, values } from './report-cells.mjs';
+import { goalsTable } from './report-goals.mjs';
+import { median } from './stats.mjs';
 
-const LOAD_LIMIT = 0.85;
-
-/**
- * @typedef {Record<string, any>} Result
- * @typedef {Record<string, Record<string, Result[]>>} Results results[key][targetId][rep]
- * @typedef {{ id: string, label: string, family: import('../targets.mjs').Family }} Def
- */
-
-/**
- * @param {Results} results
- * @param {string} key
- * @param {string} id
- * @param {string} field
- */
-function values(results, key, id, field) {
-  return (results[key]?.[id] ?? []).map((r) => (r && !r.error ? Number(r[field]) : Number.NaN));
-}
-
-/** Per-repetition ratios, then their median. */
-function ratioOf(
-  /** @type {Results} */ results,
-  /** @type {string} */ key,
-  /** @type {string} */ id,
-  /** @type {string | null} */ ref,
-  field = 'rate',
-) {
-  if (ref === null || results[key]?.[ref] === undefined) return Number.NaN;
-  const ours = values(results, key, id, field);
-  const theirs = values(results, key, ref, field);
-  return median(ours.map((v, i) => v / /** @type {number} */ (theirs[i])));
-}
-
-/** `median (min–max)` */
-function spread(/** @type {number[]} */ v, format = rate) {
-  const [lo, hi] = minMax(v);
-  return v.length > 1 ? `${format(median(v))} (${format(lo)}–${format(hi)})` : format(median(v));
-}
-
-function loadCell(/** @type {number[]} */ v) {
-  const [, hi] = minMax(v);
-  return `${num(median(v) * 100, 0)} %${hi > LOAD_LIMIT ? ' ⚠' : ''}`;
-}
-
-/** A row for a target that failed in every repetition. */
-function errorRow(
-  /** @type {Results} */ results,
-  /** @type {string} */ key,
-  /** @type {Def} */ def,
-  /** @type {number} */ width,
-) {
-  const runs = results[key]?.[def.id] ?? [];
-  if (runs.length === 0 || runs.some((r) => r && !r.error)) return null;
-  const message = String(runs.find((r) => r?.error)?.error ?? 'no result').replaceAll('|', '/');
-  return [def.label, `error: ${message}`, ...Array(width - 2).fill('')];
-}
+/** @typedef {import('./report-cells.mjs').Results} Results @typedef {import('./report-cells.mjs').Def} Def */
 
 /**
  * @param {Results} results
@@ -102,20 +50,6 @@ function throughputTable(results, key, defs, unit, { latency = 'p50 / p99 ms', p
     ]);
   }
   return table(header, rows);
-}
-
-/**
- * CPU efficiency against a reference: its server µs/op over ours, per repetition, then the median. Above 1x
- * we spend less CPU per operation. Steadier than throughput on a shared machine.
- */
-function efficiency(
-  /** @type {Results} */ results,
-  /** @type {string} */ key,
-  /** @type {string} */ id,
-  /** @type {string | null} */ ref,
-) {
-  const r = ratioOf(results, key, id, ref, 'serverUsPerOp');
-  return 1 / r;
 }
 
 /** @param {Results} results @param {Def[]} defs */
@@ -200,98 +134,6 @@ function bundleTable(sizes, defs) {
 }
 
 /**
- * The goals of issue 6 against this run's ratios (throughput, and CPU efficiency beside it).
- * @param {Results} results
- * @param {Record<string, any>} sizes
- */
-function goalsTable(results, sizes) {
-  /** @type {string[][]} */
-  const rows = [];
-  /**
-   * @param {string} goal
-   * @param {string} key
-   * @param {string} id ours
-   * @param {string} ref
-   * @param {number} bound
-   */
-  const check = (goal, key, id, ref, bound) => {
-    const value = ratioOf(results, key, id, ref);
-    if (!Number.isFinite(value)) return;
-    const cpu = efficiency(results, key, id, ref);
-    rows.push([goal, id, ratio(value), value >= bound ? 'reached' : '**not reached**', ratio(cpu)]);
-  };
-  check('W1 WebSocket ≥ 0.9x raw ws', 'W1', 'sockwire-ws', 'raw-ws', 0.9);
-  for (const t of ['xhr-streaming', 'eventsource']) {
-    check('W1 streaming ≥ 0.8x raw chunked HTTP', 'W1', `sockwire-${t}`, 'raw-stream', 0.8);
-  }
-  check('W1 polling ≥ 2x sockjs-node', 'W1', 'sockwire-xhr-polling', 'sockjs-xhr-polling', 2);
-  for (const key of Object.keys(results).filter((k) => k.startsWith('W2-'))) {
-    const w = key.slice(4);
-    check(`W2 (${w} in flight) WebSocket ≥ 0.95x raw ws`, key, 'sockwire-ws', 'raw-ws', 0.95);
-    for (const t of ['xhr-streaming', 'eventsource']) {
-      check(
-        `W2 (${w} in flight) streaming ≥ 0.95x raw chunked HTTP`,
-        key,
-        `sockwire-${t}`,
-        'raw-stream',
-        0.95,
-      );
-    }
-    check(
-      `W2 (${w} in flight) polling ≥ 2x sockjs-node`,
-      key,
-      'sockwire-xhr-polling',
-      'sockjs-xhr-polling',
-      2,
-    );
-  }
-  for (const [t, ref] of [
-    ['ws', 'sockjs-ws'],
-    ['xhr-streaming', 'sockjs-xhr-streaming'],
-    ['xhr-polling', 'sockjs-xhr-polling'],
-  ]) {
-    const value = ratioOf(results, 'W3', `sockwire-${t}`, /** @type {string} */ (ref), 'heapPerSession');
-    if (Number.isFinite(value)) {
-      rows.push([
-        'W3 heap per idle session ≤ 0.5x sockjs-node',
-        `sockwire-${t}`,
-        ratio(value),
-        value <= 0.5 ? 'reached' : '**not reached**',
-        '',
-      ]);
-    }
-  }
-  const core = sizes['sockwire-min-js'];
-  if (core && !core.error) {
-    rows.push([
-      'W5 core ≤ 4 KB min+gzip',
-      '`sockwire.min.js`',
-      `${core.gzip} B`,
-      core.gzip <= 4096 ? 'reached' : '**not reached**',
-      '',
-    ]);
-  }
-  const withStomp = sizes['sockwire-stomp'];
-  const stomp = sizes.stompjs;
-  if (withStomp && stomp && !withStomp.error && !stomp.error) {
-    const over = withStomp.gzip - stomp.gzip;
-    rows.push([
-      'W5 with STOMP ≤ @stomp/stompjs + 2 KB',
-      'Sockwire + stompjs',
-      `+${over} B`,
-      over <= 2048 ? 'reached' : '**not reached**',
-      '',
-    ]);
-  }
-  for (const key of Object.keys(results).filter((k) => k.startsWith('W6-'))) {
-    for (const id of ['sockwire-stomp-ws', 'sockwire-stomp-sockjs']) {
-      check(`W6 (${key.slice(4)} in flight) ≥ RabbitMQ`, key, id, 'rabbitmq-web-stomp', 1);
-    }
-  }
-  return table(['goal', 'target', 'median ratio', 'verdict', 'CPU efficiency ratio'], rows);
-}
-
-/**
  * @param {{ meta: Record<string, any>, config: any, results: Results, bundles?: Record<string, any>, noise: any }} run
  * @param {{ targets: Def[], stompTargets: Def[], bundleDefs: { id: string, label: string }[] }} defs
  */
@@ -334,6 +176,13 @@ export function renderReport(run, defs) {
   out.push('');
   if (results.W1) {
     out.push(`### W1 echo (${config.echo.clients} clients, one 100 B message in flight each)`);
+    out.push('');
+    // Runs saved before the native generator existed were all driven by the JS clients.
+    out.push(
+      meta.echoLoad === 'native'
+        ? "Load: the WebSocket rows from `bench/native/echo-load.c` (C, one epoll thread), the HTTP rows from the harness's JS clients."
+        : "Load: the harness's JS clients (`--load js`).",
+    );
     out.push('');
     out.push(
       throughputTable(results, 'W1', defs.targets, 'round trips/s', {

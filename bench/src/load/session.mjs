@@ -39,10 +39,14 @@ export function deferred() {
 }
 
 let counter = 0;
-/** A fresh SockJS session id: unique in the run, short like sockjs-client's. */
+/**
+ * A fresh SockJS session id: unique in the run, 10 characters of [0-9a-z] (sockjs-client sends 8; our server
+ * takes 8 to 64 letters and digits).
+ */
 export function sessionId() {
   counter++;
-  return `${counter.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const random = Math.random().toString(36).slice(2, 8).padEnd(6, '0');
+  return `${counter.toString(36).padStart(4, '0')}${random}`;
 }
 
 /**

@@ -35,6 +35,21 @@ export function clientFrame(payload, opcode = OPCODE_TEXT) {
 }
 
 /**
+ * The opening handshake's request (the accept key in the answer is not checked).
+ * @param {number} port
+ * @param {string} path
+ * @param {string} [protocols] Sec-WebSocket-Protocol offer
+ */
+export function upgradeRequest(port, path, protocols) {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+    (protocols === undefined ? '' : `Sec-WebSocket-Protocol: ${protocols}\r\n`) +
+    '\r\n'
+  );
+}
+
+/**
  * @typedef {object} WsHandlers
  * @property {() => void} [onOpen] the server answered 101
  * @property {(buf: Buffer, start: number, end: number) => void} onMessage a data frame's payload range
@@ -56,12 +71,7 @@ export class LeanWebSocket {
     this.closed = false;
     this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     this.socket.on('connect', () => {
-      this.socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
-          (protocols === undefined ? '' : `Sec-WebSocket-Protocol: ${protocols}\r\n`) +
-          '\r\n',
-      );
+      this.socket.write(upgradeRequest(port, path, protocols));
     });
     this.socket.on('data', (chunk) => this.onData(chunk));
     this.socket.on('error', (error) => this.finish(error));

@@ -1,7 +1,7 @@
 /* Session adapters over the lean WebSocket client: raw `ws`, SockJS's websocket, socket.io's websocket. */
 import { formatRequest, KeepAliveHttp } from './http-client.mjs';
 import { deferred, sessionId } from './session.mjs';
-import { clientFrame, LeanWebSocket } from './ws-client.mjs';
+import { clientFrame, LeanWebSocket, upgradeRequest } from './ws-client.mjs';
 
 /**
  * Frames by payload: a load client sends the same few payloads over and over, so each is formatted once.
@@ -116,3 +116,47 @@ export function socketioWs(o) {
     reset: () => ws.reset(),
   };
 }
+
+/*
+ * The same three protocols for the native echo load (bench/native/echo-load.c): the bytes it sends and the
+ * payload prefixes it acts on, built here so that the C program knows no protocol.
+ */
+
+/**
+ * @typedef {object} NativeProtocol
+ * @property {string} upgrade the upgrade request; `CLIENT_ID` in it is stamped with each client's index
+ * @property {Buffer} frame one message's client frame, its payload holding `#` + 8 digits
+ * @property {string} ready payload prefix of the server's open message ('' : open on the 101)
+ * @property {[string, Buffer][]} replies payload prefix and the frame answering it
+ */
+
+/** Eight digits, unique per client once the C program stamps them (SockJS session ids must differ). */
+export const CLIENT_ID = '00000000';
+
+/** @param {number} port @param {string} path @param {string} payload @param {string} ready @param {[string, Buffer][]} [replies] */
+const nativeProtocol = (port, path, payload, ready, replies = []) => ({
+  upgrade: upgradeRequest(port, path),
+  frame: clientFrame(payload),
+  ready,
+  replies,
+});
+
+/** @type {(port: number, group: string, message: string) => NativeProtocol} */
+export const rawWsNative = (port, group, message) => nativeProtocol(port, `/${group}`, message, '');
+
+/** @type {(port: number, group: string, message: string) => NativeProtocol} */
+export const sockjsWsNative = (port, group, message) =>
+  nativeProtocol(port, `/${group}/000/c${CLIENT_ID}/websocket`, JSON.stringify([message]), 'o');
+
+/** @type {(port: number, group: string, message: string) => NativeProtocol} */
+export const socketioWsNative = (port, group, message) =>
+  nativeProtocol(
+    port,
+    '/socket.io/?EIO=4&transport=websocket',
+    `42${JSON.stringify([group === 'echo' ? 'e' : 'b', message])}`,
+    '40',
+    [
+      ['0', CONNECT], // engine.io open: join the default namespace
+      ['2', PONG], // engine.io ping
+    ],
+  );

@@ -33,7 +33,11 @@ export async function install(http, options) {
   return { sessions: () => broker.sessions().length };
 }
 
-/** The Redis broker, from the entry that needs ioredis: loaded only when a run asks for Redis. */
+/**
+ * The Redis broker, from the entry that needs ioredis: loaded only when a run asks for Redis.
+ * @param {string} url
+ * @param {object} history
+ */
 async function redisBroker(url, history) {
   const { createRedisBroker } = await import('@sockwire/server/redis');
   return createRedisBroker({ url, ...history });

@@ -1,11 +1,16 @@
 /*
  * Sockwire's server, the built dist of @sockwire/server (what users run): `/echo` echoes, `/bcast` writes
  * every message to every session with one `write` each, as an application without a broker would.
+ * `options.serverModule` (a file URL) loads another build instead: `--sockwire-dist`, before and after.
  */
-import { createServer } from '@sockwire/server';
 
-/** @param {import('node:http').Server} http */
-export function install(http) {
+/**
+ * @param {import('node:http').Server} http
+ * @param {{ serverModule?: string }} options
+ */
+export async function install(http, options) {
+  /** @type {typeof import('@sockwire/server')} */
+  const { createServer } = await import(options.serverModule ?? '@sockwire/server');
   let open = 0;
   const echo = createServer({ prefix: '/echo', allowedOrigins: '*' });
   echo.on('connection', (conn) => {
