@@ -10,7 +10,7 @@
  *                     [--load native|js] [--sockwire-dist <checkout or dist dir>]
  *
  * W1's WebSocket targets are driven by the native load generator (bench/native/echo-load.c, built with gcc at
- * start) unless `--load js`. `--sockwire-dist` adds `sockwire-ws-before`: our websocket on another build of
+ * start) unless `--load js`. `--sockwire-dist` adds `sockwire-{ws,xhr-streaming,xhr-polling}-before`: ours on another build of
  * @sockwire/server (a checkout with packages/server/dist built, or a dist directory).
  *
  * W7 and W8 (stream history) are reported after the goals of issue 6; with --write their sections go
@@ -29,7 +29,7 @@ import { pairOrder, renderHistoryReport } from './lib/report-history.mjs';
 import { median, minMax } from './lib/stats.mjs';
 import { stompModule } from './lib/stomp-module.mjs';
 import { buildNativeEcho } from './load/native-echo.mjs';
-import { historyTargets, resumeTargets, sockwireBuildTarget, stompTargets, TARGETS } from './targets.mjs';
+import { historyTargets, resumeTargets, sockwireBuildTargets, stompTargets, TARGETS } from './targets.mjs';
 import { bundleDefs, bundles } from './workloads/bundles.mjs';
 import { connect } from './workloads/connect.mjs';
 import { echo } from './workloads/echo.mjs';
@@ -115,7 +115,7 @@ function otherBuild(/** @type {string} */ dir) {
 const sockwireBefore = args['sockwire-dist'] ? otherBuild(resolve(args['sockwire-dist'])) : null;
 const targets = [
   ...TARGETS,
-  ...(sockwireBefore ? [sockwireBuildTarget(sockwireBefore.serverModule, sockwireBefore.name)] : []),
+  ...(sockwireBefore ? sockwireBuildTargets(sockwireBefore.serverModule, sockwireBefore.name) : []),
 ].filter((t) => wanted === null || wanted.has(t.id));
 
 /** @type {string | null} the native W1 load generator, when W1 drives a WebSocket target with it */

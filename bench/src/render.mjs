@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeBenchmarks } from './lib/benchmarks-file.mjs';
 import { renderReport } from './lib/report.mjs';
 import { renderHistoryReport } from './lib/report-history.mjs';
-import { historyTargets, resumeTargets, sockwireBuildTarget, stompTargets, TARGETS } from './targets.mjs';
+import { historyTargets, resumeTargets, sockwireBuildTargets, stompTargets, TARGETS } from './targets.mjs';
 import { bundleDefs } from './workloads/bundles.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +30,7 @@ const report = [
     targets: [
       ...TARGETS,
       ...(run.meta.sockwireBefore
-        ? [sockwireBuildTarget(run.meta.sockwireBefore.serverModule, run.meta.sockwireBefore.name)]
+        ? sockwireBuildTargets(run.meta.sockwireBefore.serverModule, run.meta.sockwireBefore.name)
         : []),
     ].filter((t) => measured.has(t.id)),
     stompTargets: stompTargets('').filter((t) => w6.has(t.id)),

@@ -144,19 +144,22 @@ export function targetById(id) {
 }
 
 /**
- * Sockwire's websocket on another build of @sockwire/server (`--sockwire-dist`), beside the working tree's:
- * before and after a change in one run, the same clients and the same references.
+ * Sockwire on another build of @sockwire/server (`--sockwire-dist`), beside the working tree's: websocket,
+ * xhr-streaming and xhr-polling before and after a change in one run, the same clients and the same references.
  * @param {string} serverModule file URL of that build's dist/index.js
  * @param {string} name what that build is (its commit)
- * @returns {TargetDef}
+ * @returns {TargetDef[]}
  */
-export function sockwireBuildTarget(serverModule, name) {
-  return {
-    ...targetById('sockwire-ws'),
-    id: 'sockwire-ws-before',
-    label: `**Sockwire websocket** before (${name})`,
-    options: { serverModule },
-  };
+export function sockwireBuildTargets(serverModule, name) {
+  return ['sockwire-ws', 'sockwire-xhr-streaming', 'sockwire-xhr-polling'].map((id) => {
+    const target = targetById(id);
+    return {
+      ...target,
+      id: `${id}-before`,
+      label: `${target.label} before (${name})`,
+      options: { ...target.options, serverModule },
+    };
+  });
 }
 
 /**

@@ -7,6 +7,7 @@
  * then) under it instead of the memory one.
  */
 import { createServer } from '@sockwire/server';
+import { BENCH_LIMITS } from './sockwire.mjs';
 
 /**
  * @param {import('node:http').Server} http
@@ -25,7 +26,7 @@ export async function install(http, options) {
         });
   const sockjs = createServer({
     prefix: '/stomp',
-    allowedOrigins: '*',
+    ...BENCH_LIMITS,
     webSocketProtocols: (offered) => stomp.chooseStompSubprotocol(offered),
   });
   sockjs.on('connection', (connection) => broker.handleConnection(connection));
