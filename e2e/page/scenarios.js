@@ -50,7 +50,8 @@ function openSocket(args) {
   const options = args.transports ? { transports: args.transports } : {};
   if (args.library === 'sockwire') {
     if (!window.Sockwire) throw new Error('window.Sockwire is missing: sockwire.min.js did not load');
-    return new window.Sockwire.SockwireSocket(args.url, options);
+    const fallback = args.fallbackDelay === undefined ? {} : { fallbackDelay: args.fallbackDelay };
+    return new window.Sockwire.SockwireSocket(args.url, { ...options, ...fallback });
   }
   if (!window.SockJS) throw new Error('window.SockJS is missing: sockjs.min.js did not load');
   return new window.SockJS(args.url, null, options);

@@ -28,6 +28,11 @@ export interface EchoArgs {
   /** Bound on the whole scenario, so that a stuck connection yields a result that says where it stuck. */
   readonly timeoutMs: number;
   /**
+   * Sockwire only: its `fallbackDelay` option, the ms an attempt runs alone before the next transport starts
+   * beside it (default 3 x RTT + 100, so ~100 ms on loopback, where a loaded browser may lose the race).
+   */
+  readonly fallbackDelay?: number;
+  /**
    * The last message is a close request (see `closeRequest`): instead of closing itself after the echoes, the
    * scenario waits for the server's close and reports it.
    */
